@@ -1,0 +1,4 @@
+//! Integration tests of mev-event-decoder.
+
+mod robustness;
+mod vectors;
