@@ -1,0 +1,3 @@
+//! Integration tests of the `mev-bot` binary.
+
+mod decode_cli;
