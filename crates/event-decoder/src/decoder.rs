@@ -116,7 +116,7 @@ impl Decoder {
         (candidate.decode)(data).map_err(|source| DecodeError::MalformedData {
             address,
             signature: candidate.signature,
-            source,
+            source: Box::new(source),
         })
     }
 

@@ -44,9 +44,9 @@ pub enum DecodeError {
         address: Address,
         /// The event the topic0 names, as its canonical signature.
         signature: &'static str,
-        /// What the ABI decoder rejected.
+        /// What the ABI decoder rejected (boxed: it is large, and this path is cold).
         #[source]
-        source: alloy_sol_types::Error,
+        source: Box<alloy_sol_types::Error>,
     },
     /// The decoder only decodes registered emitters and this one is not registered.
     #[error("log from unwatched emitter {address}")]

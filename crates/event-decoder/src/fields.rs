@@ -34,7 +34,7 @@ pub enum FieldValue {
     /// A `bytes32`.
     FixedBytes(B256),
     /// A fixed or dynamic array.
-    Array(Vec<FieldValue>),
+    Array(Vec<Self>),
 }
 
 impl Serialize for FieldValue {

@@ -1,4 +1,6 @@
 //! The `mev-bot` command line.
+// Doc comments in this file are clap help text shown in a terminal, not rustdoc.
+#![allow(clippy::doc_markdown)]
 
 use std::{
     fs::File,

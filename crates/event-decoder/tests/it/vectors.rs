@@ -24,7 +24,7 @@ fn i(v: i128) -> String {
 
 /// A 32-byte word holding an address, left-padded with zeros.
 fn addr(a: &str) -> String {
-    format!("{:0>64}", a)
+    format!("{a:0>64}")
 }
 
 fn decode(
