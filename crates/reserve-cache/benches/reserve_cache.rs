@@ -1,0 +1,115 @@
+//! Reserve cache: hit latency, apply latency, and hit throughput on 2 threads.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{
+    Address, I256,
+    aliases::{I24, U112, U160},
+};
+use alloy_sol_types::SolEvent;
+use async_trait::async_trait;
+use criterion::{Criterion, criterion_group, criterion_main};
+use mev_event_decoder::{
+    DecodedLog, Decoder,
+    events::{uniswap_v2, uniswap_v3},
+};
+use mev_reserve_cache::{PoolKey, PoolSnapshot, PoolState, ReserveCache, ReserveSource, Result};
+
+#[derive(Debug)]
+struct Fixed;
+
+#[async_trait]
+impl ReserveSource for Fixed {
+    async fn fetch(&self, pool: &PoolKey, block: u64) -> Result<PoolSnapshot> {
+        let state =
+            PoolState::UniswapV2 { reserve0: Default::default(), reserve1: Default::default() };
+        Ok(PoolSnapshot { pool: pool.address, block, state })
+    }
+}
+
+fn decoded(address: Address, block: u64, event: impl SolEvent) -> DecodedLog {
+    let mut d = Decoder::new()
+        .decode(&alloy_primitives::Log { address, data: event.encode_log_data() })
+        .expect("decodes");
+    d.meta.block_number = Some(block);
+    d
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let cache = ReserveCache::new(Arc::new(Fixed));
+    let pools: Vec<Address> = (0..1_000u32)
+        .map(|n| {
+            let mut a = [0u8; 20];
+            a[..4].copy_from_slice(&n.to_be_bytes());
+            a[19] = 1;
+            Address::from(a)
+        })
+        .collect();
+    for (i, p) in pools.iter().enumerate() {
+        cache.apply(&decoded(
+            *p,
+            1,
+            uniswap_v2::Sync { reserve0: U112::from(i + 1), reserve1: U112::from(i + 2) },
+        ));
+    }
+    let key = PoolKey::uniswap_v2(pools[500]);
+
+    c.bench_function("hit_cached_sync", |b| {
+        b.iter(|| cache.cached(std::hint::black_box(&pools[500])))
+    });
+    c.bench_function("hit_get_async", |b| {
+        b.iter(|| rt.block_on(cache.get(std::hint::black_box(&key), 2)))
+    });
+
+    let sync = decoded(
+        pools[7],
+        2,
+        uniswap_v2::Sync { reserve0: U112::from(5u64), reserve1: U112::from(6u64) },
+    );
+    c.bench_function("apply_v2_sync", |b| b.iter(|| cache.apply(std::hint::black_box(&sync))));
+    let v3 = pools[8];
+    let swap = decoded(
+        v3,
+        2,
+        uniswap_v3::Swap {
+            sender: Address::ZERO,
+            recipient: Address::ZERO,
+            amount0: I256::ONE,
+            amount1: I256::MINUS_ONE,
+            sqrtPriceX96: U160::from(79_228_162_514_264_337_593_543_950_336u128),
+            liquidity: 1_000_000,
+            tick: I24::ZERO,
+        },
+    );
+    c.bench_function("apply_v3_swap", |b| b.iter(|| cache.apply(std::hint::black_box(&swap))));
+
+    // Hit throughput with 2 threads reading random-ish pools.
+    c.bench_function("hit_throughput_2_threads_per_op", |b| {
+        b.iter_custom(|iters| {
+            let per_thread = iters / 2 + 1;
+            let start = Instant::now();
+            std::thread::scope(|s| {
+                for t in 0..2u64 {
+                    let (cache, pools) = (&cache, &pools);
+                    s.spawn(move || {
+                        let mut i = t * 7919;
+                        for _ in 0..per_thread {
+                            i = (i + 104_729) % 1_000;
+                            std::hint::black_box(cache.cached(&pools[i as usize]));
+                        }
+                    });
+                }
+            });
+            let elapsed: Duration = start.elapsed();
+            // Time per operation across both threads: elapsed / total ops × iters.
+            elapsed.mul_f64(iters as f64 / (2 * per_thread) as f64)
+        });
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,526 @@
+//! The cache itself.
+
+use std::{
+    sync::{
+        Arc, Weak,
+        atomic::{AtomicU64, Ordering::SeqCst},
+    },
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{Address, aliases::I24, map::FbBuildHasher};
+use dashmap::{DashMap, mapref::entry::Entry as MapEntry};
+use futures::{
+    FutureExt,
+    future::{BoxFuture, Shared},
+};
+use mev_event_decoder::{DecodedLog, Event, StateChange, UniswapV2Event, UniswapV3Event};
+
+use crate::{
+    PoolKey, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
+    stats::{CacheStats, Counters},
+};
+
+/// How the cache behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReserveCacheConfig {
+    /// How long an entry stays valid after it was fetched or last updated by an event.
+    /// Default 45 s, the reference bot's figure.
+    pub ttl: Duration,
+    /// The longest a fetch may take before it fails. Must be below `ttl` (an invalidation's
+    /// tombstone lives one TTL, which is what makes a slow fetch unable to write stale data).
+    /// Default 10 s.
+    pub fetch_timeout: Duration,
+    /// How often the background sweeper drops expired entries. Default 5 s.
+    pub sweep_interval: Duration,
+}
+
+impl Default for ReserveCacheConfig {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(45),
+            fetch_timeout: Duration::from_secs(10),
+            sweep_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What [`ReserveCache::apply`] did with a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The cached state was updated in place from the event's own fields.
+    Updated,
+    /// The event changes the pool in a way it does not spell out (or the log was removed by a
+    /// reorg): the entry was dropped and the next read fetches.
+    Invalidated,
+    /// The event does not change cached state (a V2 `Swap`, whose `Sync` carries the reserves;
+    /// a V3 `Collect`; a V3 `Mint` for a pool not cached; a log older than the cached state;
+    /// a non-pool event).
+    Unchanged,
+}
+
+/// A cache of DEX pool state, fed by decoded logs.
+///
+/// - Reads ([`ReserveCache::get`]) hit when the pool has an entry younger than the TTL; a miss
+///   fetches from the [`ReserveSource`] at the block asked for. Concurrent misses on one pool and
+///   block share one fetch (single-flight).
+/// - [`ReserveCache::apply`] updates state in place where an event carries it (Uniswap V2
+///   `Sync`; V3 `Swap` and `Initialize`; V3 `Mint`/`Burn` by the pool's own rule — liquidity
+///   changes only when `tickLower ≤ tick < tickUpper`) and invalidates where it does not
+///   (Balancer, Curve), or when the log was removed by a reorg.
+/// - No stale write: every invalidation or update bumps a generation; a fetch that started
+///   before it does not store its (older) result. A result for an older block than the cached
+///   state is never stored either.
+///
+/// Cloning is cheap and shares the cache.
+#[derive(Debug, Clone)]
+pub struct ReserveCache {
+    inner: Arc<Inner>,
+}
+
+type InFlight = Shared<BoxFuture<'static, Result<Arc<PoolSnapshot>>>>;
+
+#[derive(Debug)]
+struct Inner {
+    config: ReserveCacheConfig,
+    source: Arc<dyn ReserveSource>,
+    entries: DashMap<Address, Entry, FbBuildHasher<20>>,
+    inflight: DashMap<(Address, u64), InFlight>,
+    generation: AtomicU64,
+    counters: Counters,
+}
+
+#[derive(Debug)]
+struct Entry {
+    /// `None` after an invalidation (a tombstone, kept one TTL so in-flight fetches see it).
+    snapshot: Option<Arc<PoolSnapshot>>,
+    expires_at: Instant,
+    /// The global generation of the last invalidation or in-place update.
+    generation: u64,
+}
+
+impl ReserveCache {
+    /// A cache over `source` with the default configuration.
+    #[must_use]
+    pub fn new(source: Arc<dyn ReserveSource>) -> Self {
+        Self::with_config(source, ReserveCacheConfig::default())
+    }
+
+    /// A cache over `source` with `config`.
+    #[must_use]
+    pub fn with_config(source: Arc<dyn ReserveSource>, config: ReserveCacheConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                source,
+                entries: DashMap::default(),
+                inflight: DashMap::new(),
+                generation: AtomicU64::new(0),
+                counters: Counters::new(),
+            }),
+        }
+    }
+
+    /// The configuration in use.
+    #[must_use]
+    pub fn config(&self) -> &ReserveCacheConfig {
+        &self.inner.config
+    }
+
+    /// The source misses go to.
+    #[must_use]
+    pub fn source(&self) -> &Arc<dyn ReserveSource> {
+        &self.inner.source
+    }
+
+    /// The cached state of `pool` if it is fresh, counting a hit or a miss. Never fetches.
+    #[must_use]
+    pub fn cached(&self, pool: &Address) -> Option<Arc<PoolSnapshot>> {
+        let hit = self.peek(pool);
+        let counter =
+            if hit.is_some() { &self.inner.counters.hits } else { &self.inner.counters.misses };
+        counter.inc();
+        hit
+    }
+
+    /// The cached state of `pool` if it is fresh, without counting.
+    #[must_use]
+    pub fn peek(&self, pool: &Address) -> Option<Arc<PoolSnapshot>> {
+        let entry = self.inner.entries.get(pool)?;
+        let snapshot = entry.snapshot.as_ref()?;
+        (entry.expires_at > Instant::now()).then(|| Arc::clone(snapshot))
+    }
+
+    /// The state of `pool` for a caller at `block`: the cached state when fresh (and not newer
+    /// than `block`), else fetched at `block` — once for all concurrent callers — and stored
+    /// unless the pool changed while the fetch was in flight.
+    pub async fn get(&self, pool: &PoolKey, block: u64) -> Result<Arc<PoolSnapshot>> {
+        if let Some(hit) = self.peek(&pool.address).filter(|s| s.block <= block) {
+            self.inner.counters.hits.inc();
+            return Ok(hit);
+        }
+        self.inner.counters.misses.inc();
+        self.fetch_shared(pool, block).await
+    }
+
+    /// Fetches `pools` at `block` in one batch from the source and stores what it returns;
+    /// one result per pool.
+    pub async fn warm(&self, pools: &[PoolKey], block: u64) -> Vec<Result<Arc<PoolSnapshot>>> {
+        let start = self.inner.generation.load(SeqCst);
+        for _ in pools {
+            self.inner.counters.fetches.inc();
+        }
+        let fetched = tokio::time::timeout(
+            self.inner.config.fetch_timeout,
+            self.inner.source.fetch_many(pools, block),
+        )
+        .await;
+        match fetched {
+            Ok(results) => results
+                .into_iter()
+                .map(|r| match r {
+                    Ok(s) => {
+                        let s = Arc::new(s);
+                        self.inner.store_fetched(&s, start);
+                        Ok(s)
+                    }
+                    Err(e) => {
+                        self.inner.counters.fetch_errors.inc();
+                        Err(e)
+                    }
+                })
+                .collect(),
+            Err(_) => pools
+                .iter()
+                .map(|p| {
+                    self.inner.counters.fetch_errors.inc();
+                    Err(timeout_error(p, block, self.inner.config.fetch_timeout))
+                })
+                .collect(),
+        }
+    }
+
+    /// Drops `pool`'s entry: the next read fetches. Fetches in flight for it will not store
+    /// their result.
+    pub fn invalidate(&self, pool: &Address) {
+        self.inner.invalidate(pool);
+    }
+
+    /// Drops the entries of all `pools`.
+    pub fn invalidate_many<'a>(&self, pools: impl IntoIterator<Item = &'a Address>) {
+        for pool in pools {
+            self.inner.invalidate(pool);
+        }
+    }
+
+    /// Applies one decoded log to the cache (see [`Applied`] for the outcomes). Logs must be
+    /// applied in chain order; a log older than the cached state is ignored.
+    pub fn apply(&self, log: &DecodedLog) -> Applied {
+        let mut outcome = Applied::Unchanged;
+        for change in log.state_changes() {
+            let StateChange::Pool { pool, .. } = change else { continue };
+            let this = self.inner.apply_to(pool, log);
+            outcome = match (outcome, this) {
+                (Applied::Invalidated, _) | (_, Applied::Invalidated) => Applied::Invalidated,
+                (Applied::Updated, _) | (_, Applied::Updated) => Applied::Updated,
+                _ => Applied::Unchanged,
+            };
+        }
+        outcome
+    }
+
+    /// Applies every log of a block, in order.
+    pub fn apply_all<'a>(&self, logs: impl IntoIterator<Item = &'a DecodedLog>) {
+        for log in logs {
+            self.apply(log);
+        }
+    }
+
+    /// Drops entries (and tombstones) older than the TTL; returns how many were dropped.
+    pub fn sweep(&self) -> usize {
+        let now = Instant::now();
+        let before = self.inner.entries.len();
+        self.inner.entries.retain(|_, e| e.expires_at > now);
+        before.saturating_sub(self.inner.entries.len())
+    }
+
+    /// Starts a background task on the current tokio runtime that sweeps every
+    /// `sweep_interval`. It stops by itself once every handle to the cache is dropped.
+    pub fn spawn_sweeper(&self) -> tokio::task::JoinHandle<()> {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let period = self.inner.config.sweep_interval;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { break };
+                ReserveCache { inner }.sweep();
+            }
+        })
+    }
+
+    /// Number of entries held (tombstones included).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.inner.entries.len()
+    }
+
+    /// `true` when nothing is cached.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.inner.entries.is_empty()
+    }
+
+    /// The counters so far.
+    #[must_use]
+    pub fn stats(&self) -> CacheStats {
+        self.inner.counters.snapshot(self.inner.entries.len() as u64)
+    }
+
+    async fn fetch_shared(&self, pool: &PoolKey, block: u64) -> Result<Arc<PoolSnapshot>> {
+        let key = (pool.address, block);
+        let fut = match self.inner.inflight.entry(key) {
+            MapEntry::Occupied(e) => e.get().clone(),
+            MapEntry::Vacant(v) => {
+                let inner = Arc::clone(&self.inner);
+                let pool = pool.clone();
+                let start = inner.generation.load(SeqCst);
+                let fut =
+                    async move { inner.fetch_and_store(pool, block, start).await }.boxed().shared();
+                v.insert(fut.clone());
+                fut
+            }
+        };
+        let result = fut.clone().await;
+        self.inner.inflight.remove_if(&key, |_, f| f.ptr_eq(&fut));
+        result
+    }
+}
+
+impl Inner {
+    async fn fetch_and_store(
+        &self,
+        pool: PoolKey,
+        block: u64,
+        start: u64,
+    ) -> Result<Arc<PoolSnapshot>> {
+        self.counters.fetches.inc();
+        let fetched =
+            tokio::time::timeout(self.config.fetch_timeout, self.source.fetch(&pool, block)).await;
+        let snapshot = match fetched {
+            Ok(Ok(s)) => Arc::new(s),
+            Ok(Err(e)) => {
+                self.counters.fetch_errors.inc();
+                return Err(e);
+            }
+            Err(_) => {
+                self.counters.fetch_errors.inc();
+                return Err(timeout_error(&pool, block, self.config.fetch_timeout));
+            }
+        };
+        self.store_fetched(&snapshot, start);
+        Ok(snapshot)
+    }
+
+    /// Stores a fetch result unless the pool changed since the fetch started, or the cache
+    /// already holds a newer block.
+    fn store_fetched(&self, snapshot: &Arc<PoolSnapshot>, start: u64) {
+        let expires_at = Instant::now() + self.config.ttl;
+        match self.entries.entry(snapshot.pool) {
+            MapEntry::Occupied(mut e) => {
+                let entry = e.get_mut();
+                if entry.generation > start {
+                    self.counters.stale_writes_prevented.inc();
+                    return;
+                }
+                if entry.snapshot.as_ref().is_some_and(|s| s.block > snapshot.block) {
+                    return;
+                }
+                entry.snapshot = Some(Arc::clone(snapshot));
+                entry.expires_at = expires_at;
+            }
+            MapEntry::Vacant(v) => {
+                v.insert(Entry { snapshot: Some(Arc::clone(snapshot)), expires_at, generation: 0 });
+            }
+        }
+    }
+
+    fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, SeqCst) + 1
+    }
+
+    fn invalidate(&self, pool: &Address) {
+        let generation = self.next_generation();
+        let expires_at = Instant::now() + self.config.ttl;
+        self.entries.insert(*pool, Entry { snapshot: None, expires_at, generation });
+        self.inflight.retain(|(p, _), _| p != pool);
+        self.counters.invalidations.inc();
+    }
+
+    fn apply_to(&self, pool: Address, log: &DecodedLog) -> Applied {
+        let Some(block) = log.meta.block_number.filter(|_| !log.meta.removed) else {
+            // A removed log, or one with no block to tag state with: drop the entry.
+            self.invalidate(&pool);
+            return Applied::Invalidated;
+        };
+        let update = match &log.event {
+            // 112-bit reserves always fit in 256 bits.
+            Event::UniswapV2(UniswapV2Event::Sync(s)) => Update::Replace(PoolState::UniswapV2 {
+                reserve0: s.reserve0.to(),
+                reserve1: s.reserve1.to(),
+            }),
+            Event::UniswapV2(_) => Update::None,
+            Event::UniswapV3(UniswapV3Event::Swap(s)) => Update::Replace(PoolState::UniswapV3 {
+                sqrt_price_x96: s.sqrtPriceX96,
+                tick: tick_i32(s.tick),
+                liquidity: s.liquidity,
+            }),
+            Event::UniswapV3(UniswapV3Event::Initialize(s)) => {
+                Update::Replace(PoolState::UniswapV3 {
+                    sqrt_price_x96: s.sqrtPriceX96,
+                    tick: tick_i32(s.tick),
+                    liquidity: 0,
+                })
+            }
+            Event::UniswapV3(UniswapV3Event::Mint(m)) => Update::Liquidity {
+                lower: tick_i32(m.tickLower),
+                upper: tick_i32(m.tickUpper),
+                delta: m.amount,
+                add: true,
+            },
+            Event::UniswapV3(UniswapV3Event::Burn(b)) => Update::Liquidity {
+                lower: tick_i32(b.tickLower),
+                upper: tick_i32(b.tickUpper),
+                delta: b.amount,
+                add: false,
+            },
+            Event::UniswapV3(_) => Update::None,
+            _ => Update::Invalidate,
+        };
+        match update {
+            Update::None => Applied::Unchanged,
+            Update::Invalidate => {
+                self.invalidate(&pool);
+                Applied::Invalidated
+            }
+            Update::Replace(state) => self.replace(pool, block, state),
+            Update::Liquidity { lower, upper, delta, add } => {
+                self.modify_liquidity(pool, block, lower, upper, delta, add)
+            }
+        }
+    }
+
+    fn replace(&self, pool: Address, block: u64, state: PoolState) -> Applied {
+        let generation = self.next_generation();
+        let expires_at = Instant::now() + self.config.ttl;
+        let snapshot = Some(Arc::new(PoolSnapshot { pool, block, state }));
+        match self.entries.entry(pool) {
+            MapEntry::Occupied(mut e) => {
+                let entry = e.get_mut();
+                if entry.snapshot.as_ref().is_some_and(|s| s.block > block) {
+                    return Applied::Unchanged;
+                }
+                *entry = Entry { snapshot, expires_at, generation };
+            }
+            MapEntry::Vacant(v) => {
+                v.insert(Entry { snapshot, expires_at, generation });
+            }
+        }
+        self.counters.applied.inc();
+        Applied::Updated
+    }
+
+    /// Uniswap V3 `_modifyPosition`: in-range liquidity moves only when
+    /// `tickLower ≤ tick < tickUpper`.
+    fn modify_liquidity(
+        &self,
+        pool: Address,
+        block: u64,
+        lower: i32,
+        upper: i32,
+        delta: u128,
+        add: bool,
+    ) -> Applied {
+        let Some(mut e) = self.entries.get_mut(&pool) else { return Applied::Unchanged };
+        let Some(current) = e.snapshot.as_ref() else { return Applied::Unchanged };
+        if current.block > block {
+            return Applied::Unchanged;
+        }
+        let PoolState::UniswapV3 { sqrt_price_x96, tick, liquidity } = current.state else {
+            drop(e);
+            self.invalidate(&pool);
+            return Applied::Invalidated;
+        };
+        let new_liquidity = if lower <= tick && tick < upper {
+            let next =
+                if add { liquidity.checked_add(delta) } else { liquidity.checked_sub(delta) };
+            let Some(next) = next else {
+                // The cached state cannot be right: drop it.
+                drop(e);
+                self.invalidate(&pool);
+                return Applied::Invalidated;
+            };
+            next
+        } else {
+            liquidity
+        };
+        e.generation = self.next_generation();
+        e.expires_at = Instant::now() + self.config.ttl;
+        e.snapshot = Some(Arc::new(PoolSnapshot {
+            pool,
+            block,
+            state: PoolState::UniswapV3 { sqrt_price_x96, tick, liquidity: new_liquidity },
+        }));
+        self.counters.applied.inc();
+        Applied::Updated
+    }
+}
+
+/// How one event changes a pool's cached state.
+enum Update {
+    None,
+    Invalidate,
+    Replace(PoolState),
+    Liquidity { lower: i32, upper: i32, delta: u128, add: bool },
+}
+
+/// A 24-bit tick as `i32`, sign-extended (no fallible conversion).
+fn tick_i32(tick: I24) -> i32 {
+    let [a, b, c] = tick.to_be_bytes::<3>();
+    i32::from_be_bytes([a, b, c, 0]) >> 8
+}
+
+fn timeout_error(pool: &PoolKey, block: u64, after: Duration) -> ReserveError {
+    ReserveError::Source {
+        pool: pool.address,
+        block,
+        message: format!("no answer within {} ms", after.as_millis()),
+    }
+}
+
+/// Reads a pool through the cache when there is one, straight from `source` when not, so code
+/// that takes an optional cache works both ways.
+pub async fn read_pool(
+    cache: Option<&ReserveCache>,
+    source: &dyn ReserveSource,
+    pool: &PoolKey,
+    block: u64,
+) -> Result<Arc<PoolSnapshot>> {
+    match cache {
+        Some(cache) => cache.get(pool, block).await,
+        None => source.fetch(pool, block).await.map(Arc::new),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_sign_extension() {
+        for t in [-887_272, -1, 0, 1, 887_272, -(1 << 23), (1 << 23) - 1] {
+            assert_eq!(tick_i32(I24::try_from(t).unwrap()), t);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod cache;
+mod error;
+#[cfg(feature = "rpc")]
+mod rpc;
+mod source;
+mod state;
+mod stats;
+
+pub use cache::{Applied, ReserveCache, ReserveCacheConfig, read_pool};
+pub use error::{ReserveError, Result};
+#[cfg(feature = "rpc")]
+pub use rpc::{MULTICALL3, RpcReserveSource};
+pub use source::ReserveSource;
+pub use state::{PoolKey, PoolKind, PoolSnapshot, PoolState};
+pub use stats::CacheStats;

@@ -1,0 +1,310 @@
+//! The cache's rules, against a source the test controls.
+
+use std::{sync::Arc, time::Duration};
+
+use alloy_primitives::{
+    Address, I256, U256,
+    aliases::{I24, U112, U160},
+};
+use alloy_sol_types::SolEvent;
+use mev_event_decoder::{
+    DecodedLog, Decoder, LogMeta,
+    events::{balancer_v2, uniswap_v2, uniswap_v3},
+};
+use mev_reserve_cache::{
+    Applied, PoolKey, PoolSnapshot, PoolState, ReserveCache, ReserveCacheConfig, read_pool,
+};
+
+use crate::gated::{GatedSource, POOL, v2};
+
+fn decoded(address: Address, block: u64, event: impl SolEvent) -> DecodedLog {
+    let log = alloy_primitives::Log { address, data: event.encode_log_data() };
+    let mut d = Decoder::new().decode(&log).unwrap();
+    d.meta = LogMeta { block_number: Some(block), ..d.meta };
+    d
+}
+
+fn sync(block: u64, r0: u64, r1: u64) -> DecodedLog {
+    decoded(POOL, block, uniswap_v2::Sync { reserve0: U112::from(r0), reserve1: U112::from(r1) })
+}
+
+async fn settle() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn miss_then_hit() {
+    let source = GatedSource::new(7, 9);
+    let cache = ReserveCache::new(source.clone());
+    let key = PoolKey::uniswap_v2(POOL);
+    let a = cache.get(&key, 5).await.unwrap();
+    let b = cache.get(&key, 6).await.unwrap();
+    assert_eq!(a.state, v2(7, 9));
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(source.fetches(), 1);
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.misses, stats.fetches), (1, 1, 1));
+    assert_eq!(stats.hit_rate_bps(), 5_000);
+    // Asking about a block older than the cached state is a miss, and does not overwrite.
+    let older = cache.get(&key, 4).await.unwrap();
+    assert_eq!(older.block, 4);
+    assert_eq!(cache.peek(&POOL).unwrap().block, 5);
+}
+
+/// The race the reference bot leaves open: a fetch that started before an invalidation
+/// answers, after it, with the old state. It must not be stored.
+#[tokio::test]
+async fn fetch_answering_after_invalidation_does_not_write_stale_state() {
+    let source = GatedSource::new(100, 100); // the old state
+    let cache = ReserveCache::new(source.clone());
+    let key = PoolKey::uniswap_v2(POOL);
+
+    source.hold();
+    let first = tokio::spawn({
+        let (cache, key) = (cache.clone(), key.clone());
+        async move { cache.get(&key, 10).await }
+    });
+    settle().await;
+    assert_eq!(source.fetches(), 1);
+
+    // A swap lands: the pool changes on chain and the cache is told.
+    source.answer_with(200, 50);
+    cache.invalidate(&POOL);
+
+    // A read after the invalidation must not join the old fetch: it starts its own.
+    let second = tokio::spawn({
+        let (cache, key) = (cache.clone(), key.clone());
+        async move { cache.get(&key, 10).await }
+    });
+    settle().await;
+    assert_eq!(source.fetches(), 2);
+
+    source.release();
+    let old = first.await.unwrap().unwrap();
+    let new = second.await.unwrap().unwrap();
+    assert_eq!(old.state, v2(100, 100), "the first caller gets what it fetched");
+    assert_eq!(new.state, v2(200, 50));
+    // Whatever order the two fetches finished in, the cache holds the new state only.
+    assert_eq!(cache.peek(&POOL).unwrap().state, v2(200, 50));
+    assert_eq!(cache.stats().stale_writes_prevented, 1);
+}
+
+/// The same race against an in-place update: the event's state wins over the older fetch.
+#[tokio::test]
+async fn fetch_answering_after_apply_does_not_overwrite_the_event_state() {
+    let source = GatedSource::new(100, 100);
+    let cache = ReserveCache::new(source.clone());
+    source.hold();
+    let pending = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.get(&PoolKey::uniswap_v2(POOL), 10).await }
+    });
+    settle().await;
+    assert_eq!(cache.apply(&sync(10, 300, 30)), Applied::Updated);
+    source.release();
+    assert_eq!(pending.await.unwrap().unwrap().state, v2(100, 100));
+    assert_eq!(cache.peek(&POOL).unwrap().state, v2(300, 30));
+    assert_eq!(cache.stats().stale_writes_prevented, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_concurrent_misses_make_one_fetch() {
+    let source = GatedSource::new(1, 2);
+    let cache = ReserveCache::new(source.clone());
+    source.hold();
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.get(&PoolKey::uniswap_v2(POOL), 42).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    source.release();
+    let results: Vec<Arc<PoolSnapshot>> =
+        futures::future::join_all(tasks).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+    assert_eq!(source.fetches(), 1);
+    assert!(results.iter().all(|r| Arc::ptr_eq(r, &results[0])));
+    assert_eq!(cache.stats().misses, 100);
+}
+
+#[tokio::test]
+async fn fetch_errors_are_returned_and_not_cached() {
+    let source = GatedSource::new(1, 2);
+    source.fail(true);
+    let cache = ReserveCache::new(source.clone());
+    let key = PoolKey::uniswap_v2(POOL);
+    let err = cache.get(&key, 1).await.unwrap_err();
+    assert!(err.to_string().contains("rate limited"), "{err}");
+    assert!(cache.peek(&POOL).is_none());
+    source.fail(false);
+    assert_eq!(cache.get(&key, 1).await.unwrap().state, v2(1, 2));
+    assert_eq!(cache.stats().fetch_errors, 1);
+}
+
+#[tokio::test]
+async fn ttl_expiry_and_sweeper() {
+    let source = GatedSource::new(1, 2);
+    let config = ReserveCacheConfig {
+        ttl: Duration::from_millis(150),
+        fetch_timeout: Duration::from_millis(100),
+        sweep_interval: Duration::from_millis(50),
+    };
+    let cache = ReserveCache::with_config(source.clone(), config);
+    let key = PoolKey::uniswap_v2(POOL);
+    cache.get(&key, 1).await.unwrap();
+    assert!(cache.peek(&POOL).is_some());
+    let sweeper = cache.spawn_sweeper();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(cache.peek(&POOL).is_none(), "expired");
+    assert!(cache.is_empty(), "swept");
+    cache.get(&key, 2).await.unwrap();
+    assert_eq!(source.fetches(), 2);
+    // The sweeper stops once the cache is gone.
+    drop(cache);
+    tokio::time::timeout(Duration::from_secs(2), sweeper).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn fetch_timeout_is_an_error() {
+    let source = GatedSource::new(1, 2);
+    let config =
+        ReserveCacheConfig { fetch_timeout: Duration::from_millis(50), ..Default::default() };
+    let cache = ReserveCache::with_config(source.clone(), config);
+    source.hold();
+    let err = cache.get(&PoolKey::uniswap_v2(POOL), 1).await.unwrap_err();
+    assert!(err.to_string().contains("no answer within 50 ms"), "{err}");
+}
+
+#[tokio::test]
+async fn v2_sync_applies_in_place_swap_does_not_and_old_logs_are_ignored() {
+    let cache = ReserveCache::new(GatedSource::new(0, 0));
+    assert_eq!(cache.apply(&sync(5, 10, 20)), Applied::Updated);
+    assert_eq!(cache.peek(&POOL).unwrap().state, v2(10, 20));
+    let swap = decoded(
+        POOL,
+        6,
+        uniswap_v2::Swap {
+            sender: Address::ZERO,
+            amount0In: U256::from(1),
+            amount1In: U256::ZERO,
+            amount0Out: U256::ZERO,
+            amount1Out: U256::from(1),
+            to: Address::ZERO,
+        },
+    );
+    assert_eq!(cache.apply(&swap), Applied::Unchanged);
+    assert_eq!(cache.apply(&sync(4, 1, 1)), Applied::Unchanged, "older than the cached state");
+    assert_eq!(cache.peek(&POOL).unwrap().state, v2(10, 20));
+    // A removed (reorged-out) log invalidates.
+    let mut removed = sync(5, 10, 20);
+    removed.meta.removed = true;
+    assert_eq!(cache.apply(&removed), Applied::Invalidated);
+    assert!(cache.peek(&POOL).is_none());
+}
+
+fn v3_state(cache: &ReserveCache) -> (U160, i32, u128) {
+    match cache.peek(&POOL).unwrap().state {
+        PoolState::UniswapV3 { sqrt_price_x96, tick, liquidity } => {
+            (sqrt_price_x96, tick, liquidity)
+        }
+        ref other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn v3_swap_mint_burn_follow_the_pool_rules() {
+    let cache = ReserveCache::new(GatedSource::new(0, 0));
+    let swap = uniswap_v3::Swap {
+        sender: Address::ZERO,
+        recipient: Address::ZERO,
+        amount0: I256::ONE,
+        amount1: I256::MINUS_ONE,
+        sqrtPriceX96: U160::from(1u64 << 40),
+        liquidity: 1_000,
+        tick: I24::try_from(-100).unwrap(),
+    };
+    assert_eq!(cache.apply(&decoded(POOL, 1, swap)), Applied::Updated);
+    assert_eq!(v3_state(&cache), (U160::from(1u64 << 40), -100, 1_000));
+    let mint = |lower: i32, upper: i32, amount: u128| uniswap_v3::Mint {
+        sender: Address::ZERO,
+        owner: Address::ZERO,
+        tickLower: I24::try_from(lower).unwrap(),
+        tickUpper: I24::try_from(upper).unwrap(),
+        amount,
+        amount0: U256::ZERO,
+        amount1: U256::ZERO,
+    };
+    // In range (lower ≤ tick < upper): liquidity grows.
+    assert_eq!(cache.apply(&decoded(POOL, 2, mint(-120, 60, 500))), Applied::Updated);
+    assert_eq!(v3_state(&cache).2, 1_500);
+    // tick == upper is out of range; tick == lower is in range.
+    cache.apply(&decoded(POOL, 2, mint(-160, -100, 7)));
+    assert_eq!(v3_state(&cache).2, 1_500);
+    cache.apply(&decoded(POOL, 2, mint(-100, -40, 7)));
+    assert_eq!(v3_state(&cache).2, 1_507);
+    let burn = uniswap_v3::Burn {
+        owner: Address::ZERO,
+        tickLower: I24::try_from(-120).unwrap(),
+        tickUpper: I24::try_from(60).unwrap(),
+        amount: 500,
+        amount0: U256::ZERO,
+        amount1: U256::ZERO,
+    };
+    cache.apply(&decoded(POOL, 3, burn.clone()));
+    assert_eq!(v3_state(&cache).2, 1_007);
+    // A burn of more than the in-range liquidity means the cache is wrong: it drops the entry.
+    let too_much = uniswap_v3::Burn { amount: 5_000, ..burn };
+    assert_eq!(cache.apply(&decoded(POOL, 4, too_much)), Applied::Invalidated);
+    assert!(cache.peek(&POOL).is_none());
+}
+
+#[tokio::test]
+async fn balancer_events_invalidate_the_pool_named_by_the_pool_id() {
+    let cache = ReserveCache::new(GatedSource::new(3, 4));
+    let pool_id = {
+        let mut id = [0u8; 32];
+        id[..20].copy_from_slice(POOL.as_slice());
+        id.into()
+    };
+    let key = PoolKey::balancer_v2(Address::repeat_byte(0xba), pool_id);
+    assert_eq!(key.address, POOL);
+    cache.get(&key, 1).await.unwrap();
+    let swap = balancer_v2::Swap {
+        poolId: pool_id,
+        tokenIn: Address::ZERO,
+        tokenOut: Address::ZERO,
+        amountIn: U256::from(1),
+        amountOut: U256::from(1),
+    };
+    let vault_log = decoded(Address::repeat_byte(0xba), 2, swap);
+    assert_eq!(cache.apply(&vault_log), Applied::Invalidated);
+    assert!(cache.peek(&POOL).is_none());
+    assert_eq!(cache.stats().invalidations, 1);
+}
+
+#[tokio::test]
+async fn works_without_a_cache() {
+    let source = GatedSource::new(5, 6);
+    let key = PoolKey::uniswap_v2(POOL);
+    let direct = read_pool(None, source.as_ref(), &key, 3).await.unwrap();
+    let cache = ReserveCache::new(source.clone());
+    let cached = read_pool(Some(&cache), source.as_ref(), &key, 3).await.unwrap();
+    assert_eq!(direct.state, cached.state);
+    assert_eq!(source.fetches(), 2);
+}
+
+#[tokio::test]
+async fn warm_fetches_in_one_batch_and_respects_later_updates() {
+    let source = GatedSource::new(8, 9);
+    let cache = ReserveCache::new(source.clone());
+    let keys: Vec<PoolKey> =
+        (1..=3u8).map(|n| PoolKey::uniswap_v2(Address::repeat_byte(n))).collect();
+    let results = cache.warm(&keys, 7).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(cache.len(), 3);
+    for k in &keys {
+        assert_eq!(cache.peek(&k.address).unwrap().state, v2(8, 9));
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests of mev-reserve-cache.
+
+mod cache;
+mod gated;
