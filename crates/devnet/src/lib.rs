@@ -1,0 +1,31 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod aave_v3;
+mod artifact;
+mod batch;
+pub mod bindings;
+mod devnet;
+mod error;
+mod multicall3;
+mod node;
+mod uniswap_v2;
+mod uniswap_v3;
+
+pub use self::{
+    aave_v3::{
+        AaveAssetConfig, AavePosition, AaveReserve, AaveV3, AaveV3Addresses, AaveV3Config,
+        BASE_CURRENCY_UNIT,
+    },
+    artifact::Artifact,
+    batch::{DEFAULT_BATCH_BLOCK_SIZE, DEFAULT_BATCH_GAS, TxBatch},
+    devnet::{Devnet, SnapshotId, receipt_events, tx_request},
+    error::{DevnetError, Result, SETUP_COMMAND},
+    multicall3::Multicall3,
+    node::{
+        DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_BLOCK_TIME, DEFAULT_CHAIN_ID, DEFAULT_GENESIS_TIMESTAMP,
+        DEFAULT_TX_GAS, DevnetBuilder, NODE_MODULES_ENV,
+    },
+    uniswap_v2::{UniswapV2, UniswapV2Pair, V2Reserves, v2_amount_out},
+    uniswap_v3::{SQRT_PRICE_1_1, UniswapV3, UniswapV3Pool, V3Burn, V3Position},
+};
