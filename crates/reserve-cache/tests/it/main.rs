@@ -1,4 +1,5 @@
 //! Integration tests of mev-reserve-cache.
 
 mod cache;
+mod devnet;
 mod gated;
