@@ -255,7 +255,7 @@ impl ReserveCache {
             loop {
                 tick.tick().await;
                 let Some(inner) = weak.upgrade() else { break };
-                ReserveCache { inner }.sweep();
+                Self { inner }.sweep();
             }
         })
     }

@@ -31,8 +31,11 @@ impl CacheStats {
     /// Hits over reads, in basis points (0–10 000); 0 before any read.
     #[must_use]
     pub const fn hit_rate_bps(&self) -> u64 {
-        let reads = self.hits + self.misses;
-        if reads == 0 { 0 } else { self.hits * 10_000 / reads }
+        let reads = self.hits.saturating_add(self.misses);
+        match self.hits.saturating_mul(10_000).checked_div(reads) {
+            Some(bps) => bps,
+            None => 0,
+        }
     }
 }
 

@@ -124,7 +124,7 @@ impl Trader {
     async fn trade(&self, devnet: &Devnet, n: u64) -> Result<(), Box<dyn std::error::Error>> {
         let me = devnet.deployer();
         let amount = U256::from(1_000 + n * 37) * U256::from(10u64).pow(U256::from(15));
-        let zero_for_one = n % 2 == 0;
+        let zero_for_one = n.is_multiple_of(2);
         let r = self.pair.reserves().await?;
         let (rin, rout) = if zero_for_one {
             (r.reserve0.to(), r.reserve1.to())
