@@ -1,0 +1,122 @@
+//! [`LendingProtocol`]: what a rebuild needs from one lending market, and what a batched read
+//! yields ([`ChainPosition`], [`HealthInputs`]).
+
+use std::fmt;
+
+use alloy_primitives::Address;
+use alloy_rpc_types_eth::{Filter, Log};
+use async_trait::async_trait;
+use mev_health_calc::{
+    AaveAccountData, AavePosition, AaveUserReserve, AaveVersion, CompoundAccount,
+    CompoundAccountLiquidity, CompoundMarket, EModeCategory, PositionHealth,
+};
+use mev_position_cache::Position;
+
+use crate::{error::Result, reader::ChainReader};
+
+/// One lending market a rebuild can discover borrowers of and read positions from.
+///
+/// Implementations: [`AaveV3Protocol`](crate::AaveV3Protocol) (Aave V3 family, e.g. Seamless)
+/// and [`CompoundV2Protocol`](crate::CompoundV2Protocol) (Compound v2 family, e.g. Moonwell).
+/// Held as `Arc<dyn LendingProtocol>`.
+#[async_trait]
+pub trait LendingProtocol: Send + Sync + fmt::Debug {
+    /// The protocol id written into [`Position::protocol`] and used as the checkpoint key
+    /// (`"aave-v3"`, `"moonwell"`, …).
+    fn name(&self) -> &str;
+
+    /// The first block worth scanning (the market's deployment block).
+    fn start_block(&self) -> u64;
+
+    /// The `eth_getLogs` filter (emitters and topic0s, no block range) whose logs name every
+    /// borrower.
+    fn log_filter(&self) -> Filter;
+
+    /// The borrower a log of [`log_filter`](Self::log_filter) names, if any.
+    fn borrower(&self, log: &Log) -> Option<Address>;
+
+    /// Reads the positions of `users` at block `block` (a block number) in as few requests as
+    /// possible (Multicall3 batches), one [`ChainPosition`] per user in the order given. Users
+    /// without supplies or debt get an empty position.
+    async fn read_positions(
+        &self,
+        reader: &dyn ChainReader,
+        users: &[Address],
+        block: u64,
+    ) -> Result<Vec<ChainPosition>>;
+}
+
+/// One user's position read from chain: the cache record, its health, and the exact inputs
+/// mev-health-calc used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainPosition {
+    /// The record to cache: legs in the assets' smallest units, health factor (WAD), block.
+    pub position: Position,
+    /// Protocol-neutral health (WAD health factor, collateral and debt values).
+    pub health: PositionHealth,
+    /// What the health was computed from.
+    pub inputs: HealthInputs,
+}
+
+impl ChainPosition {
+    /// Whether the user owes anything (the position is worth caching).
+    pub fn has_debt(&self) -> bool {
+        !self.position.debt.is_empty()
+    }
+}
+
+/// The mev-health-calc inputs behind a [`ChainPosition`], per protocol family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HealthInputs {
+    /// Aave V3 family.
+    Aave(AaveInputs),
+    /// Compound v2 family.
+    Compound(CompoundInputs),
+}
+
+/// An Aave user's inputs at one block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AaveInputs {
+    /// The pool's release.
+    pub version: AaveVersion,
+    /// The block's timestamp, seconds (as the EVM saw it in the read).
+    pub timestamp: u64,
+    /// The user's eMode category, `None` outside eMode.
+    pub emode: Option<EModeCategory>,
+    /// Every listed reserve with the user's current balances (wei), price (base currency
+    /// units) and configuration.
+    pub reserves: Vec<AaveUserReserve>,
+    /// What `Pool.getUserAccountData` reports, computed locally from the above.
+    pub account: AaveAccountData,
+}
+
+impl AaveInputs {
+    /// The borrowed [`AavePosition`] view for further evaluation (liquidation sizing, other
+    /// prices).
+    pub fn position(&self) -> AavePosition<'_> {
+        AavePosition {
+            version: self.version,
+            timestamp: self.timestamp,
+            emode: self.emode,
+            reserves: &self.reserves,
+        }
+    }
+}
+
+/// A Compound v2 account's inputs at one block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompoundInputs {
+    /// Every market of the comptroller with the account's snapshot, collateral factor and
+    /// price; `entered` from `getAssetsIn`.
+    pub markets: Vec<CompoundMarket>,
+    /// What `Comptroller.getAccountLiquidity` reports, computed locally (USD × 1e18).
+    pub liquidity: CompoundAccountLiquidity,
+}
+
+impl CompoundInputs {
+    /// The borrowed [`CompoundAccount`] view.
+    pub fn account(&self) -> CompoundAccount<'_> {
+        CompoundAccount { markets: &self.markets }
+    }
+}

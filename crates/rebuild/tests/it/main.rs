@@ -1,0 +1,6 @@
+//! Integration tests of mev-rebuild against real Aave V3 on the devnet (anvil).
+
+mod aave_proof;
+mod common;
+mod faults;
+mod rebuild;
