@@ -40,4 +40,49 @@ pub enum BotError {
         /// Why it was rejected.
         reason: String,
     },
+    /// A command-line argument the chosen protocol needs is absent.
+    #[error("{protocol} needs {what}")]
+    MissingArgument {
+        /// Which argument.
+        what: &'static str,
+        /// The protocol that needs it.
+        protocol: &'static str,
+    },
+    /// The command does not support the chosen protocol.
+    #[error("`{command}` does not support --protocol {protocol}; supported: {supported}")]
+    UnsupportedProtocol {
+        /// The subcommand.
+        command: &'static str,
+        /// The protocol asked for.
+        protocol: &'static str,
+        /// The protocols the command supports, comma-separated.
+        supported: &'static str,
+    },
+    /// Reading the chain or rebuilding the cache failed.
+    #[error("{context}: {source}")]
+    Chain {
+        /// What was being done.
+        context: String,
+        /// The error from mev-rebuild (boxed: it is large).
+        #[source]
+        source: Box<mev_rebuild::RebuildError>,
+    },
+    /// mev-health-calc rejected a position read from chain.
+    #[error("health computation for {user} failed: {source}")]
+    Health {
+        /// The user whose position was evaluated.
+        user: alloy_primitives::Address,
+        /// The calculator's error (boxed: it is large).
+        #[source]
+        source: Box<mev_health_calc::HealthError>,
+    },
+    /// Connecting to or using the position store failed.
+    #[error("{context}: {source}")]
+    Store {
+        /// What was being done.
+        context: String,
+        /// The store's error (boxed: it is large).
+        #[source]
+        source: Box<mev_position_cache::StoreError>,
+    },
 }

@@ -1,3 +1,6 @@
 //! Integration tests of the `mev-bot` binary.
 
 mod decode_cli;
+mod health_cli;
+mod market;
+mod rebuild_cli;

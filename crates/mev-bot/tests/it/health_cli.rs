@@ -1,0 +1,119 @@
+//! `mev-bot health` against real Aave V3 on the devnet: the locally computed figures equal
+//! `Pool.getUserAccountData` exactly, before and after a price drop.
+
+use std::process::Command;
+
+use alloy_primitives::{Address, U256};
+use serde_json::Value;
+
+use crate::market::{Market, json_line, mev_bot};
+
+const WAD: u64 = 1_000_000_000_000_000_000;
+
+async fn health(m: &Market, user: Address, extra: &[&str]) -> Value {
+    let mut args = vec!["health".to_owned()];
+    args.extend(m.market_args());
+    args.extend(["--user".into(), user.to_string()]);
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    json_line(&mev_bot(args).await)
+}
+
+fn expected(data: &mev_devnet::bindings::IPool::getUserAccountDataReturn) -> Value {
+    serde_json::json!({
+        "health_factor": data.healthFactor.to_string(),
+        "total_collateral_base": data.totalCollateralBase.to_string(),
+        "total_debt_base": data.totalDebtBase.to_string(),
+        "liquidatable": data.healthFactor < U256::from(WAD),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_equals_get_user_account_data_across_a_price_drop() {
+    let m = Market::start().await;
+    let users: Vec<Address> = m.borrowers.iter().chain(&m.suppliers).copied().collect();
+
+    // At the latest block.
+    let before_block = m.devnet.block_number().await.unwrap();
+    let mut before = Vec::new();
+    for &user in &users {
+        let data = m.aave.user_account_data(user).await.unwrap();
+        let got = health(&m, user, &[]).await;
+        assert_eq!(got, expected(&data), "{user}");
+        before.push(data);
+    }
+    for &supplier in &m.suppliers {
+        let got = health(&m, supplier, &["--aave-version", "3.0"]).await;
+        assert_eq!(got["health_factor"], U256::MAX.to_string());
+        assert_eq!(got["total_debt_base"], "0");
+        assert_eq!(got["liquidatable"], false);
+    }
+    assert!(before.iter().all(|d| d.healthFactor >= U256::from(WAD)));
+
+    // WETH drops 15 %: two borrowers become liquidatable.
+    m.drop_weth().await;
+    let mut liquidatable = 0;
+    for &user in &users {
+        let data = m.aave.user_account_data(user).await.unwrap();
+        let got = health(&m, user, &[]).await;
+        assert_eq!(got, expected(&data), "{user} after the drop");
+        liquidatable += usize::from(got["liquidatable"] == true);
+    }
+    assert_eq!(liquidatable, 2);
+
+    // --block reads the state before the drop.
+    let block = before_block.to_string();
+    for (&user, data) in users.iter().zip(&before) {
+        let got = health(&m, user, &["--block", &block]).await;
+        assert_eq!(got, expected(data), "{user} at block {block}");
+    }
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mev-bot"))
+}
+
+fn one_error_line(args: &[&str], mentions: &str) {
+    let out = bin().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("mev-bot: error: "), "{stderr}");
+    assert!(stderr.contains(mentions), "{stderr} should mention {mentions}");
+}
+
+const ADDR: &str = "0x0000000000000000000000000000000000000001";
+
+#[test]
+fn bad_arguments_exit_2_with_one_error_line() {
+    let market = ["--protocol", "aave-v3", "--pool", ADDR, "--data-provider", ADDR];
+    let with = |rest: &[&'static str]| -> Vec<&'static str> {
+        let mut v = vec!["health", "--rpc-url", "http://127.0.0.1:9"];
+        v.extend(market);
+        v.extend(rest);
+        v
+    };
+    one_error_line(&with(&["--user", "0xnot-an-address"]), "--user");
+    one_error_line(&with(&["--user", "0x1234"]), "--user");
+    one_error_line(&with(&["--user", ADDR, "--block", "latest"]), "--block");
+    one_error_line(&with(&["--user", ADDR, "--aave-version", "2.0"]), "--aave-version");
+    one_error_line(&with(&[]), "--user");
+    one_error_line(
+        &["health", "--rpc-url", "not a url", "--protocol", "aave-v3", "--user", ADDR],
+        "--rpc-url",
+    );
+    one_error_line(
+        &["health", "--rpc-url", "ws://127.0.0.1:9", "--protocol", "aave-v3", "--user", ADDR],
+        "--rpc-url",
+    );
+    one_error_line(
+        &["health", "--rpc-url", "http://127.0.0.1:9", "--protocol", "aave-v3", "--user", ADDR],
+        "--pool",
+    );
+    one_error_line(
+        &["health", "--rpc-url", "http://127.0.0.1:9", "--protocol", "compound-v2", "--user", ADDR],
+        "supported: aave-v3",
+    );
+    // A well-formed request to a closed port fails on the request, still on one line.
+    one_error_line(&with(&["--user", ADDR]), "eth_blockNumber");
+}
