@@ -1,0 +1,649 @@
+//! [`RedisPositionStore`]: positions as JSON strings in Redis (single node or cluster), via fred.
+
+mod config;
+mod scan;
+mod scripts;
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+};
+
+use alloy_primitives::Address;
+use async_trait::async_trait;
+use fred::{
+    bytes_utils::Str,
+    clients::{Client, Pipeline, WithOptions},
+    error::{Error as FredError, ErrorKind},
+    prelude::{ClientLike, KeysInterface, LuaInterface},
+    types::{
+        Builder, ClusterHash, CustomCommand, Expiration, Key, Value,
+        config::{Config as FredConfig, Options, ReconnectPolicy, TcpConfig},
+        scripts::Script,
+    },
+    util::redis_keyslot,
+};
+use futures::{StreamExt, TryStreamExt, stream};
+use tracing::Instrument;
+
+pub use self::config::{RedisConfig, RedisPositionStoreBuilder};
+use self::scan::parse_scan_reply;
+use crate::{
+    error::{Result, StoreError},
+    position::{Position, validate_protocol},
+    store::{CursorState, PositionStore, ScanCursor, ScanPage, StoreStats},
+};
+
+/// A [`PositionStore`] in Redis: each position is a JSON string under
+/// `{namespace}position:{protocol}:{user}`, written with `SET … EX ttl`.
+///
+/// - `update_health` and `upsert` run as Lua scripts (`EVALSHA`, reloaded after a server
+///   restart), so concurrent bots never lose an increment.
+/// - `get_all`/`stats` walk the keyspace with `SCAN MATCH` (never `KEYS`) and fetch values with
+///   `MGET` (per-key `GET`s in one pipeline on a cluster, where keys span slots), several pages in
+///   flight; on a cluster every primary is scanned.
+/// - `upsert_many` runs the upsert script over up to 256 keys (of one hash slot) per call,
+///   several calls per pipeline; `restore_many` pipelines `SET … EX`.
+/// - Every command carries a timeout and fails fast while disconnected, so a call never waits
+///   longer than [`command_timeout_ms`](RedisConfig::command_timeout_ms) and a failed command is
+///   never replayed later. The client reconnects in the background.
+///
+/// Cloning is cheap and shares the connections.
+#[derive(Debug, Clone)]
+pub struct RedisPositionStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    clients: Vec<Client>,
+    next: AtomicUsize,
+    options: Options,
+    config: RedisConfig,
+    ttl_arg: String,
+    corrupt_total: AtomicU64,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else { return };
+        for client in self.clients.drain(..) {
+            handle.spawn(async move {
+                let _ = client.quit().await;
+            });
+        }
+    }
+}
+
+impl RedisPositionStore {
+    /// A builder starting from the defaults.
+    pub fn builder() -> RedisPositionStoreBuilder {
+        RedisPositionStoreBuilder::default()
+    }
+
+    /// Connects with `config`, waiting up to
+    /// [`connect_timeout_ms`](RedisConfig::connect_timeout_ms); fails with
+    /// [`StoreError::Unavailable`] when the server cannot be reached, [`StoreError::Config`] on a
+    /// bad URL. Loads the Lua scripts.
+    pub async fn connect(config: RedisConfig) -> Result<Self> {
+        let store = Self::start(config, true)?;
+        let timeout = std::time::Duration::from_millis(store.inner.config.connect_timeout_ms);
+        let wait = futures::future::try_join_all(
+            store.inner.clients.iter().map(|client| client.wait_for_connect()),
+        );
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(map_err("connect", e)),
+            Err(_) => {
+                return Err(StoreError::Unavailable {
+                    backend: "redis",
+                    op: "connect",
+                    reason: format!("not connected within {} ms", timeout.as_millis()),
+                });
+            }
+        }
+        store.load_scripts().await.map_err(|e| map_err("connect", e))?;
+        Ok(store)
+    }
+
+    /// Starts connecting in the background and returns at once. Until the server answers every
+    /// call fails fast with [`StoreError::Unavailable`]; the client keeps retrying every
+    /// [`reconnect_delay_ms`](RedisConfig::reconnect_delay_ms). This is how
+    /// [`FailoverPositionStore`](crate::FailoverPositionStore) starts while Redis is down.
+    pub async fn connect_lazy(config: RedisConfig) -> Result<Self> {
+        Self::start(config, false)
+    }
+
+    fn start(config: RedisConfig, fail_fast_connect: bool) -> Result<Self> {
+        config.validate()?;
+        let mut fred_config = FredConfig::from_url(&config.url)
+            .map_err(|e| StoreError::Config { field: "url", reason: e.details().to_owned() })?;
+        fred_config.fail_fast = fail_fast_connect;
+        let timeout = config.command_timeout();
+        let connect_timeout = std::time::Duration::from_millis(config.connect_timeout_ms);
+        let delay = u32::try_from(config.reconnect_delay_ms).unwrap_or(u32::MAX);
+        let mut builder = Builder::from_config(fred_config);
+        builder
+            .with_connection_config(|c| {
+                c.connection_timeout = connect_timeout;
+                c.internal_command_timeout = connect_timeout;
+                c.max_command_attempts = 1;
+                c.tcp = TcpConfig { nodelay: Some(true), ..TcpConfig::default() };
+            })
+            .with_performance_config(|p| p.default_command_timeout = timeout)
+            .set_policy(ReconnectPolicy::new_constant(0, delay));
+        let clients = (0..config.pool_size)
+            .map(|_| builder.build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Config { field: "url", reason: e.details().to_owned() })?;
+        for client in &clients {
+            // The handle only reports when the connection task ends; it keeps running detached.
+            drop(client.connect());
+        }
+        let options = Options {
+            max_attempts: Some(1),
+            timeout: Some(timeout),
+            fail_fast: true,
+            ..Options::default()
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                clients,
+                next: AtomicUsize::new(0),
+                options,
+                ttl_arg: config.store.ttl_secs.to_string(),
+                config,
+                corrupt_total: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The settings this store runs with.
+    pub fn config(&self) -> &RedisConfig {
+        &self.inner.config
+    }
+
+    /// Whether every connection is currently up.
+    pub fn is_connected(&self) -> bool {
+        self.inner.clients.iter().all(ClientLike::is_connected)
+    }
+
+    /// Whether the server is a Redis Cluster.
+    pub fn is_clustered(&self) -> bool {
+        self.inner.clients.first().is_some_and(ClientLike::is_clustered)
+    }
+
+    /// The key of `user`'s position on `protocol`.
+    pub fn position_key(&self, protocol: &str, user: Address) -> String {
+        self.inner.config.store.position_key(protocol, user)
+    }
+
+    fn raw_client(&self) -> &Client {
+        let i = self.inner.next.fetch_add(1, Ordering::Relaxed) % self.inner.clients.len();
+        &self.inner.clients[i]
+    }
+
+    fn client(&self) -> WithOptions<Client> {
+        self.raw_client().with_options(&self.inner.options)
+    }
+
+    fn pipeline(&self) -> WithOptions<Pipeline<Client>> {
+        self.raw_client().pipeline().with_options(&self.inner.options)
+    }
+
+    async fn load_scripts(&self) -> Result<(), FredError> {
+        for client in &self.inner.clients {
+            for script in [&*scripts::UPSERT, &*scripts::HEALTH] {
+                if let Some(lua) = script.lua() {
+                    client.script_load_cluster::<(), _>(lua.clone()).await?;
+                }
+            }
+            if !client.is_clustered() {
+                // One server: the script cache is shared by all connections.
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// `EVALSHA`, loading the scripts and retrying once on `NOSCRIPT` (after a server restart).
+    async fn evalsha(
+        &self,
+        script: &Script,
+        key: &str,
+        args: &[Value],
+    ) -> Result<Value, FredError> {
+        let client = self.client();
+        let keys = [key];
+        match client
+            .custom::<Value, Value>(evalsha_command(key), evalsha_args(script, &keys, args))
+            .await
+        {
+            Err(e) if is_noscript(&e) => {
+                self.load_scripts().await?;
+                client.custom(evalsha_command(key), evalsha_args(script, &keys, args)).await
+            }
+            other => other,
+        }
+    }
+
+    /// Key, JSON and counter split of `position`, as shared buffers (clones are reference
+    /// counts).
+    fn prepare(&self, position: &Position) -> Result<Prepared> {
+        let key = self.position_key(&position.protocol, position.user);
+        let json = position.to_json()?;
+        let head_len = scripts::head_before_counter(&json).map(str::len).ok_or_else(|| {
+            StoreError::invalid("position", "serialized JSON lacks blocks_unhealthy")
+        })?;
+        Ok(Prepared {
+            key: Str::from(key),
+            json: Str::from(json),
+            head_len,
+            counter: position.blocks_unhealthy,
+        })
+    }
+
+    /// `ARGV` of the upsert script for `batch` (one hash slot).
+    fn upsert_args(&self, batch: &[&Prepared]) -> Vec<Value> {
+        let mut args = Vec::with_capacity(1 + 2 * batch.len());
+        args.push(Value::from(self.inner.ttl_arg.as_str()));
+        for p in batch {
+            args.push(Value::from(p.json.slice(..p.head_len)));
+            args.push(Value::from(p.counter.to_string()));
+        }
+        args
+    }
+
+    /// Pipelined `SET … EX` of prepared positions (exact writes).
+    async fn set_batch(&self, batch: &[Prepared]) -> Result<()> {
+        let pipeline = self.pipeline();
+        let expire = Some(Expiration::EX(self.ttl_secs_i64()));
+        for p in batch {
+            pipeline
+                .set::<(), _, _>(
+                    Key::from(p.key.clone()),
+                    Value::from(p.json.clone()),
+                    expire.clone(),
+                    None,
+                    false,
+                )
+                .await
+                .map_err(|e| map_err("set", e))?;
+        }
+        for result in pipeline.try_all::<Value>().await {
+            result.map_err(|e| map_err("set", e))?;
+        }
+        Ok(())
+    }
+
+    /// Upsert script calls for `batch`, up to [`scripts::UPSERT_KEYS_PER_CALL`] keys of one hash
+    /// slot per call, pipelined.
+    async fn upsert_batch(&self, batch: &[&Prepared]) -> Result<()> {
+        let mut groups: Vec<Vec<&Prepared>> = Vec::new();
+        if self.is_clustered() {
+            let mut by_slot: HashMap<u16, Vec<&Prepared>> = HashMap::new();
+            for p in batch {
+                by_slot.entry(redis_keyslot(p.key.as_bytes())).or_default().push(p);
+            }
+            for group in by_slot.into_values() {
+                groups.extend(group.chunks(scripts::UPSERT_KEYS_PER_CALL).map(<[_]>::to_vec));
+            }
+        } else {
+            groups.extend(batch.chunks(scripts::UPSERT_KEYS_PER_CALL).map(<[_]>::to_vec));
+        }
+        for attempt in 0..2 {
+            let pipeline = self.pipeline();
+            for group in &groups {
+                let keys: Vec<&str> = group.iter().map(|p| &*p.key).collect();
+                pipeline
+                    .custom::<(), Value>(
+                        evalsha_command(keys[0]),
+                        evalsha_args(&scripts::UPSERT, &keys, &self.upsert_args(group)),
+                    )
+                    .await
+                    .map_err(|e| map_err("upsert_many", e))?;
+            }
+            let results = pipeline.try_all::<Value>().await;
+            let mut retry = Vec::new();
+            for (group, result) in groups.into_iter().zip(results) {
+                match result {
+                    Ok(_) => {}
+                    Err(e) if is_noscript(&e) && attempt == 0 => retry.push(group),
+                    Err(e) => return Err(map_err("upsert_many", e)),
+                }
+            }
+            if retry.is_empty() {
+                return Ok(());
+            }
+            self.load_scripts().await.map_err(|e| map_err("upsert_many", e))?;
+            groups = retry;
+        }
+        Ok(())
+    }
+
+    /// Serializes and writes one chunk: upsert scripts (`keep`) or plain `SET … EX`.
+    async fn write_chunk(&self, chunk: &[Position], keep: bool) -> Result<()> {
+        let prepared = chunk.iter().map(|p| self.prepare(p)).collect::<Result<Vec<_>>>()?;
+        if keep {
+            let all: Vec<&Prepared> = prepared.iter().collect();
+            self.upsert_batch(&all).await
+        } else {
+            self.set_batch(&prepared).await
+        }
+    }
+
+    /// Bulk write shared by `upsert_many` (`keep` = keep stored counters) and `restore_many`.
+    /// Chunks are serialized as they are sent, `max_in_flight` at a time.
+    async fn write_many(&self, positions: &[Position], keep: bool) -> Result<()> {
+        positions.iter().try_for_each(Position::validate)?;
+        let size = self.inner.config.batch_size;
+        // Chunk by index: a closure over borrowed chunks trips the `Send` check in async traits.
+        stream::iter((0..positions.len()).step_by(size))
+            .map(|start| {
+                self.write_chunk(&positions[start..(start + size).min(positions.len())], keep)
+            })
+            .buffer_unordered(self.inner.config.max_in_flight)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    fn ttl_secs_i64(&self) -> i64 {
+        i64::try_from(self.inner.config.store.ttl_secs).unwrap_or(i64::MAX)
+    }
+}
+
+#[async_trait]
+impl PositionStore for RedisPositionStore {
+    fn backend(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        ops!("redis", "ping");
+        track!(
+            "redis",
+            "ping",
+            self.client().ping::<()>(None).await.map_err(|e| map_err("ping", e))
+        )
+    }
+
+    #[tracing::instrument(
+        level = "debug",
+        name = "position_cache.get",
+        skip(self),
+        fields(backend = "redis")
+    )]
+    async fn get(&self, protocol: &str, user: Address) -> Result<Option<Position>> {
+        ops!("redis", "get");
+        let key = self.position_key(protocol, user);
+        let value: Value = track!(
+            "redis",
+            "get",
+            self.client().get(key.as_str()).await.map_err(|e| map_err_key("get", e, &key))
+        )?;
+        let Some(bytes) = value.as_bytes() else { return Ok(None) };
+        Position::from_json(bytes).map(Some).map_err(|e| {
+            errors!("redis", "get");
+            self.note_corrupt(&key, &e.to_string());
+            StoreError::Corrupt { key, reason: e.to_string() }
+        })
+    }
+
+    #[tracing::instrument(
+        level = "debug",
+        name = "position_cache.scan_page",
+        skip(self, cursor),
+        fields(backend = "redis")
+    )]
+    async fn scan_page(&self, cursor: ScanCursor, count: usize) -> Result<ScanPage> {
+        ops!("redis", "scan_page");
+        let (node_index, redis_cursor) = match cursor.0 {
+            CursorState::Start => (0, 0),
+            CursorState::Node { node, cursor } => (node, cursor),
+            CursorState::After { .. } => {
+                return Err(StoreError::invalid("cursor", "cursor comes from another backend"));
+            }
+        };
+        let nodes = self.nodes().await?;
+        let Some(node) = nodes.get(node_index) else {
+            return Err(StoreError::invalid("cursor", "cluster topology changed during the scan"));
+        };
+        let mut options = self.inner.options.clone();
+        options.cluster_node = node.clone();
+        let count = u32::try_from(count.max(1)).unwrap_or(u32::MAX);
+        let reply: Value = track!(
+            "redis",
+            "scan_page",
+            self.raw_client()
+                .with_options(&options)
+                .scan_page(
+                    redis_cursor.to_string(),
+                    self.inner.config.store.scan_pattern(),
+                    Some(count),
+                    None
+                )
+                .await
+                .map_err(|e| map_err("scan", e))
+        )?;
+        let (next, keys) = parse_scan_reply(reply)?;
+        let (positions, _corrupt) = track!("redis", "scan_page", self.fetch_decode(keys).await)?;
+        let next = if next != 0 {
+            Some(ScanCursor(CursorState::Node { node: node_index, cursor: next }))
+        } else if node_index + 1 < nodes.len() {
+            Some(ScanCursor(CursorState::Node { node: node_index + 1, cursor: 0 }))
+        } else {
+            None
+        };
+        Ok(ScanPage { positions, next })
+    }
+
+    async fn get_all(&self) -> Result<Vec<Position>> {
+        ops!("redis", "get_all");
+        let span = tracing::debug_span!(
+            "position_cache.get_all",
+            backend = "redis",
+            count = tracing::field::Empty
+        );
+        async {
+            let mut out = Vec::new();
+            track!("redis", "get_all", self.for_each(|p| out.push(p)).await)?;
+            tracing::Span::current().record("count", out.len());
+            Ok(out)
+        }
+        .instrument(span)
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", name = "position_cache.upsert", skip_all, fields(backend = "redis", protocol = %position.protocol, user = %position.user))]
+    async fn upsert(&self, position: &Position) -> Result<()> {
+        ops!("redis", "upsert");
+        position.validate()?;
+        let prepared = self.prepare(position)?;
+        let key: &str = &prepared.key;
+        let args = self.upsert_args(&[&prepared]);
+        track!(
+            "redis",
+            "upsert",
+            self.evalsha(&scripts::UPSERT, key, &args)
+                .await
+                .map_err(|e| map_err_key("upsert", e, key))
+        )?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", name = "position_cache.upsert_many", skip_all, fields(backend = "redis", count = positions.len()))]
+    async fn upsert_many(&self, positions: &[Position]) -> Result<()> {
+        ops!("redis", "upsert_many");
+        track!("redis", "upsert_many", self.write_many(positions, true).await)
+    }
+
+    #[tracing::instrument(level = "debug", name = "position_cache.restore_many", skip_all, fields(backend = "redis", count = positions.len()))]
+    async fn restore_many(&self, positions: &[Position]) -> Result<()> {
+        ops!("redis", "restore_many");
+        track!("redis", "restore_many", self.write_many(positions, false).await)
+    }
+
+    #[tracing::instrument(
+        level = "debug",
+        name = "position_cache.update_health",
+        skip(self),
+        fields(backend = "redis")
+    )]
+    async fn update_health(
+        &self,
+        protocol: &str,
+        user: Address,
+        is_healthy: bool,
+        block: u64,
+    ) -> Result<Option<u64>> {
+        ops!("redis", "update_health");
+        let key = self.position_key(protocol, user);
+        let args: Vec<Value> = vec![
+            Value::from(if is_healthy { "1" } else { "0" }),
+            Value::from(block.to_string()),
+            Value::from(self.inner.ttl_arg.as_str()),
+        ];
+        let reply = track!(
+            "redis",
+            "update_health",
+            self.evalsha(&scripts::HEALTH, &key, &args).await.map_err(|e| map_err_key(
+                "update_health",
+                e,
+                &key
+            ))
+        )?;
+        // -1: no such position.
+        Ok(reply.as_i64().and_then(|n| u64::try_from(n).ok()))
+    }
+
+    #[tracing::instrument(
+        level = "debug",
+        name = "position_cache.remove",
+        skip(self),
+        fields(backend = "redis")
+    )]
+    async fn remove(&self, protocol: &str, user: Address) -> Result<bool> {
+        ops!("redis", "remove");
+        let key = self.position_key(protocol, user);
+        let removed: i64 = track!(
+            "redis",
+            "remove",
+            self.client().del(key.as_str()).await.map_err(|e| map_err("remove", e))
+        )?;
+        Ok(removed > 0)
+    }
+
+    #[tracing::instrument(
+        level = "debug",
+        name = "position_cache.stats",
+        skip(self),
+        fields(backend = "redis")
+    )]
+    async fn stats(&self) -> Result<StoreStats> {
+        ops!("redis", "stats");
+        let mut stats = StoreStats::new("redis", true);
+        let corrupt = track!("redis", "stats", self.for_each(|p| stats.record(&p)).await)?;
+        stats.corrupt = corrupt;
+        stats.corrupt_skipped_total = self.inner.corrupt_total.load(Ordering::Relaxed);
+        stats.connected = self.is_connected();
+        Ok(stats)
+    }
+
+    async fn checkpoint(&self, protocol: &str) -> Result<Option<u64>> {
+        ops!("redis", "checkpoint");
+        let key = self.inner.config.store.checkpoint_key(protocol);
+        let value: Option<String> = track!(
+            "redis",
+            "checkpoint",
+            self.client().get(key.as_str()).await.map_err(|e| map_err_key("checkpoint", e, &key))
+        )?;
+        value
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|e| StoreError::Corrupt { key: key.clone(), reason: e.to_string() })
+            })
+            .transpose()
+    }
+
+    async fn set_checkpoint(&self, protocol: &str, block: u64) -> Result<()> {
+        ops!("redis", "set_checkpoint");
+        validate_protocol(protocol)?;
+        let key = self.inner.config.store.checkpoint_key(protocol);
+        track!(
+            "redis",
+            "set_checkpoint",
+            self.client()
+                .set::<(), _, _>(key.as_str(), block.to_string(), None, None, false)
+                .await
+                .map_err(|e| map_err("set_checkpoint", e))
+        )
+    }
+}
+
+/// A position ready to send.
+struct Prepared {
+    key: Str,
+    json: Str,
+    /// Bytes of `json` before the counter digits (ending in `"blocks_unhealthy":`).
+    head_len: usize,
+    counter: u64,
+}
+
+/// `EVALSHA` on keys of `key`'s hash slot, routed there on a cluster.
+fn evalsha_command(key: &str) -> CustomCommand {
+    CustomCommand::new_static("EVALSHA", ClusterHash::Custom(redis_keyslot(key.as_bytes())), false)
+}
+
+/// `sha numkeys key… arg…`.
+fn evalsha_args(script: &Script, keys: &[&str], args: &[Value]) -> Vec<Value> {
+    let mut out = Vec::with_capacity(2 + keys.len() + args.len());
+    out.push(Value::from(script.sha1().clone()));
+    out.push(Value::Integer(i64::try_from(keys.len()).unwrap_or(i64::MAX)));
+    out.extend(keys.iter().map(|k| Value::from(*k)));
+    out.extend_from_slice(args);
+    out
+}
+
+fn is_noscript(e: &FredError) -> bool {
+    e.details().starts_with("NOSCRIPT")
+}
+
+/// Maps a fred error, classifying reachability problems as [`StoreError::Unavailable`].
+fn map_err(op: &'static str, e: FredError) -> StoreError {
+    let details = e.details();
+    let unavailable = matches!(
+        e.kind(),
+        ErrorKind::IO
+            | ErrorKind::Canceled
+            | ErrorKind::Timeout
+            | ErrorKind::Cluster
+            | ErrorKind::Backpressure
+    ) || ["LOADING", "MASTERDOWN", "TRYAGAIN", "BUSY", "CLUSTERDOWN"]
+        .iter()
+        .any(|p| details.starts_with(p))
+        || details.contains("Too many failed write attempts")
+        || details.contains("Connection closed")
+        || (*e.kind() == ErrorKind::Routing);
+    if unavailable {
+        StoreError::Unavailable { backend: "redis", op, reason: e.to_string() }
+    } else {
+        StoreError::Redis { op, source: e }
+    }
+}
+
+/// [`map_err`], turning wrong-type and script `CORRUPT` replies into [`StoreError::Corrupt`].
+fn map_err_key(op: &'static str, e: FredError, key: &str) -> StoreError {
+    let details = e.details();
+    if details.starts_with("CORRUPT")
+        || details.starts_with("WRONGTYPE")
+        || details.contains("CORRUPT ")
+    {
+        return StoreError::Corrupt { key: key.to_owned(), reason: details.to_owned() };
+    }
+    map_err(op, e)
+}
