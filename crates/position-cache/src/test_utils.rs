@@ -183,7 +183,9 @@ impl RedisServer {
         let stdin = watchdog.stdin.take();
         let process = Watched { watchdog, stdin, pid };
         if let Err(e) = wait_until(STARTUP_TIMEOUT, || {
-            Ok(redis_cli(self.port, &["PING"]).is_ok_and(|r| r == "PONG"))
+            // NOAUTH: up, but password-protected (`--requirepass`).
+            Ok(redis_cli(self.port, &["PING"])
+                .is_ok_and(|r| r == "PONG" || r.starts_with("NOAUTH")))
         }) {
             let log = std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default();
             let _ = process.kill();

@@ -1,5 +1,6 @@
 //! Integration tests against real `redis-server` processes (see `mev_position_cache::test_utils`).
 
+mod auth;
 mod cluster;
 mod concurrency;
 mod corrupt;

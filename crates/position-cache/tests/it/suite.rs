@@ -104,6 +104,24 @@ pub(crate) async fn behaves(store: Arc<dyn PositionStore>, connected: bool) {
     assert_eq!(store.checkpoint("aave-v3").await.unwrap(), Some(12_346));
     assert_eq!(store.checkpoint("moonwell").await.unwrap(), None);
 
+    // A bulk load (beyond four pipeline batches: the Redis store creates with `SET NX` there)
+    // over existing and new positions: existing ones keep their counters.
+    assert_eq!(
+        store.update_health("aave-v3", user_address(5), false, 1_300).await.unwrap(),
+        Some(1)
+    );
+    let bulk: Vec<_> =
+        (0..4_500).map(|i| position(i, "aave-v3", 5_000 + i).with_blocks_unhealthy(2)).collect();
+    store.upsert_many(&bulk).await.unwrap();
+    let kept = store.get("aave-v3", user_address(5)).await.unwrap().unwrap();
+    assert_eq!((kept.blocks_unhealthy, kept.last_update_block), (1, 5_005));
+    assert_eq!(store.get("aave-v3", user_address(2)).await.unwrap().unwrap().blocks_unhealthy, 0);
+    assert_eq!(store.get("aave-v3", user_address(1)).await.unwrap().unwrap().blocks_unhealthy, 2);
+    assert_eq!(store.get("aave-v3", user_address(4_499)).await.unwrap(), Some(bulk[4_499].clone()));
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.per_protocol.get("aave-v3"), Some(&4_500));
+    assert_eq!(stats.total, 4_584);
+
     // Bad input is rejected before any backend work.
     let bad = position(2, "", 1);
     assert!(matches!(store.upsert(&bad).await, Err(StoreError::InvalidInput { .. })));
@@ -174,7 +192,7 @@ async fn failover_store_behaves() {
     assert!(store.is_online());
     assert_eq!(store.outages(), 0);
     // Everything went to Redis.
-    assert_eq!(redis.stats().await.unwrap().total, 249);
+    assert_eq!(redis.stats().await.unwrap().total, 4_584);
     redis.purge().await.unwrap();
 }
 
