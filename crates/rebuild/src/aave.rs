@@ -6,7 +6,6 @@ use alloy_primitives::{Address, U256};
 use alloy_rpc_types_eth::{Filter, Log};
 use alloy_sol_types::SolEvent;
 use async_trait::async_trait;
-use futures::{StreamExt, TryStreamExt, stream};
 use mev_health_calc::{
     AaveBalances, AavePosition, AaveReserveConfig, AaveUserReserve, AaveVersion, EModeCategory,
     PositionHealth, ReserveIndexState,
@@ -21,7 +20,10 @@ use crate::{
         IMulticall3, IPoolAddressesProvider,
     },
     error::{RebuildError, Result},
-    multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, MULTICALL3_ADDRESS, aggregate3, call3, decode},
+    multicall::{
+        DEFAULT_MAX_CALLS_PER_REQUEST, MULTICALL3_ADDRESS, aggregate3, aggregate3_all, call3,
+        decode,
+    },
     protocol::{AaveInputs, ChainPosition, HealthInputs, LendingProtocol},
     reader::ChainReader,
     split::split_evenly,
@@ -385,19 +387,16 @@ impl LendingProtocol for AaveV3Protocol {
         if let Some(calls) = market {
             requests.push(calls);
         }
-        let multicall = self.config.multicall;
-        let results: Vec<Vec<IMulticall3::Result3>> = stream::iter(requests)
-            .map(|calls| aggregate3(reader, multicall, calls, block))
-            .buffered(self.config.max_concurrent_requests.max(1))
-            .try_collect()
-            .await?;
+        let results = aggregate3_all(
+            reader,
+            self.config.multicall,
+            requests,
+            block,
+            self.config.max_concurrent_requests,
+            prefix,
+        )
+        .await?;
         let first = results.first().map(Vec::as_slice).unwrap_or_default();
-        if first.len() < prefix {
-            return Err(RebuildError::Decode {
-                what: "aggregate3 result",
-                reason: "market calls missing".into(),
-            });
-        }
         let (timestamp, states) = self.decode_market(&first[..prefix])?;
 
         // Per user: (eMode id, reserves).

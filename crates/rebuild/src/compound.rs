@@ -4,16 +4,18 @@ use alloy_primitives::{Address, U256};
 use alloy_rpc_types_eth::{Filter, Log};
 use alloy_sol_types::SolEvent;
 use async_trait::async_trait;
-use futures::{StreamExt, TryStreamExt, stream};
 use mev_health_calc::{CompoundAccount, CompoundMarket, PositionHealth};
 use mev_position_cache::Position;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    bindings::{ICToken, ICompoundOracle, IComptroller, IComptrollerMarkets, IMulticall3},
+    bindings::{ICToken, ICompoundOracle, IComptroller, IComptrollerMarkets},
     error::{RebuildError, Result},
-    multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, MULTICALL3_ADDRESS, aggregate3, call3, decode},
+    multicall::{
+        DEFAULT_MAX_CALLS_PER_REQUEST, MULTICALL3_ADDRESS, aggregate3, aggregate3_all, call3,
+        decode,
+    },
     protocol::{ChainPosition, CompoundInputs, HealthInputs, LendingProtocol},
     reader::ChainReader,
     split::split_evenly,
@@ -223,19 +225,16 @@ impl LendingProtocol for CompoundV2Protocol {
         if let Some(calls) = first {
             requests.push(calls);
         }
-        let multicall = self.config.multicall;
-        let results: Vec<Vec<IMulticall3::Result3>> = stream::iter(requests)
-            .map(|calls| aggregate3(reader, multicall, calls, block))
-            .buffered(self.config.max_concurrent_requests.max(1))
-            .try_collect()
-            .await?;
+        let results = aggregate3_all(
+            reader,
+            self.config.multicall,
+            requests,
+            block,
+            self.config.max_concurrent_requests,
+            prefix,
+        )
+        .await?;
         let head = results.first().map(Vec::as_slice).unwrap_or_default();
-        if head.len() < prefix {
-            return Err(RebuildError::Decode {
-                what: "aggregate3 result",
-                reason: "market calls missing".into(),
-            });
-        }
         let mut templates = Vec::with_capacity(n);
         for (i, &market) in self.markets.iter().enumerate() {
             let m = decode::<IComptrollerMarkets::marketsCall>(c, &head[i])?;
@@ -297,6 +296,8 @@ mod tests {
     use std::collections::HashMap;
 
     use alloy_primitives::{Bytes, address};
+
+    use crate::bindings::IMulticall3;
     use alloy_sol_types::{SolCall, SolValue};
 
     use super::*;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use alloy_primitives::{Address, Bytes, address};
 use alloy_sol_types::SolCall;
+use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::{
     bindings::IMulticall3::{self, Call3, Result3},
@@ -64,6 +65,31 @@ pub(crate) async fn aggregate3(
         return Err(RebuildError::Decode {
             what: "aggregate3 result",
             reason: format!("{} results for {n} calls", results.len()),
+        });
+    }
+    Ok(results)
+}
+
+/// Runs every request through [`aggregate3`] at `block`, at most `concurrency` in flight,
+/// results in request order. The first request starts with `prefix` market-wide calls; fails
+/// when their results are missing.
+pub(crate) async fn aggregate3_all(
+    reader: &dyn ChainReader,
+    multicall: Address,
+    requests: Vec<Vec<Call3>>,
+    block: u64,
+    concurrency: usize,
+    prefix: usize,
+) -> Result<Vec<Vec<Result3>>> {
+    let results: Vec<Vec<Result3>> = stream::iter(requests)
+        .map(|calls| aggregate3(reader, multicall, calls, block))
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    if results.first().map_or(0, Vec::len) < prefix {
+        return Err(RebuildError::Decode {
+            what: "aggregate3 result",
+            reason: "market calls missing".into(),
         });
     }
     Ok(results)

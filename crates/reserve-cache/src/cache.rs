@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{Address, aliases::I24, map::FbBuildHasher};
+use alloy_primitives::{Address, map::FbBuildHasher};
 use dashmap::{DashMap, mapref::entry::Entry as MapEntry};
 use futures::{
     FutureExt,
@@ -18,6 +18,7 @@ use mev_event_decoder::{DecodedLog, Event, StateChange, UniswapV2Event, UniswapV
 
 use crate::{
     PoolKey, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
+    state::tick_i32,
     stats::{CacheStats, Counters},
 };
 
@@ -485,12 +486,6 @@ enum Update {
     Liquidity { lower: i32, upper: i32, delta: u128, add: bool },
 }
 
-/// A 24-bit tick as `i32`, sign-extended (no fallible conversion).
-fn tick_i32(tick: I24) -> i32 {
-    let [a, b, c] = tick.to_be_bytes::<3>();
-    i32::from_be_bytes([a, b, c, 0]) >> 8
-}
-
 fn timeout_error(pool: &PoolKey, block: u64, after: Duration) -> ReserveError {
     ReserveError::Source {
         pool: pool.address,
@@ -510,17 +505,5 @@ pub async fn read_pool(
     match cache {
         Some(cache) => cache.get(pool, block).await,
         None => source.fetch(pool, block).await.map(Arc::new),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tick_sign_extension() {
-        for t in [-887_272, -1, 0, 1, 887_272, -(1 << 23), (1 << 23) - 1] {
-            assert_eq!(tick_i32(I24::try_from(t).unwrap()), t);
-        }
     }
 }

@@ -11,7 +11,10 @@ use alloy_rpc_types_eth::{BlockId, TransactionInput, TransactionRequest};
 use alloy_sol_types::{SolCall, sol};
 use async_trait::async_trait;
 
-use crate::{PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result};
+use crate::{
+    PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
+    state::tick_i32,
+};
 
 /// The canonical Multicall3 address, the same on nearly every EVM chain.
 pub const MULTICALL3: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
@@ -184,10 +187,9 @@ fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, String>]) -> Resul
         (PoolKind::UniswapV3, [s, l]) => {
             let s = slot0Call::abi_decode_returns(s).map_err(|e| bad(e.to_string()))?;
             let l = liquidityCall::abi_decode_returns(l).map_err(|e| bad(e.to_string()))?;
-            let [a, b, c] = s.tick.to_be_bytes::<3>();
             PoolState::UniswapV3 {
                 sqrt_price_x96: s.sqrtPriceX96,
-                tick: i32::from_be_bytes([a, b, c, 0]) >> 8,
+                tick: tick_i32(s.tick),
                 liquidity: l,
             }
         }

@@ -1,6 +1,9 @@
 //! What a pool is and what state of it the cache holds.
 
-use alloy_primitives::{Address, B256, U256, aliases::U160};
+use alloy_primitives::{
+    Address, B256, U256,
+    aliases::{I24, U160},
+};
 
 /// Which kind of pool, with what the source needs to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -106,4 +109,22 @@ pub struct PoolSnapshot {
     pub block: u64,
     /// The state.
     pub state: PoolState,
+}
+
+/// A 24-bit tick as `i32`, sign-extended (no fallible conversion).
+pub(crate) fn tick_i32(tick: I24) -> i32 {
+    let [a, b, c] = tick.to_be_bytes::<3>();
+    i32::from_be_bytes([a, b, c, 0]) >> 8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_sign_extension() {
+        for t in [-887_272, -1, 0, 1, 887_272, -(1 << 23), (1 << 23) - 1] {
+            assert_eq!(tick_i32(I24::try_from(t).unwrap()), t);
+        }
+    }
 }
