@@ -38,6 +38,14 @@ pub enum StateChange {
         /// The Aave reserve asset; `None` for Compound, where the market is the cToken.
         asset: Option<Address>,
     },
+    /// An Aave oracle switched `asset` to a new price source: the asset's price may have
+    /// changed without an `AnswerUpdated` from a watched feed.
+    PriceSource {
+        /// The oracle (`AaveOracle`) that emitted the change.
+        oracle: Address,
+        /// The asset whose source changed.
+        asset: Address,
+    },
     /// A price feed posted a new answer.
     Price {
         /// The aggregator that emitted the answer.
@@ -123,6 +131,9 @@ impl DecodedLog {
                     market: emitter,
                     asset: Some(x.reserve),
                 }),
+                AaveV3Event::AssetSourceUpdated(x) => {
+                    StateChanges::one(StateChange::PriceSource { oracle: emitter, asset: x.asset })
+                }
                 // A flash loan's premium reaches the reserve through ReserveDataUpdated.
                 AaveV3Event::FlashLoan(_) => StateChanges::none(),
             },

@@ -261,6 +261,7 @@ const CANDIDATES: &[Candidate] = &[
     candidate::<aave_v3::ReserveDataUpdated>(Some(AaveV3)),
     candidate::<aave_v3::FlashLoan>(Some(AaveV3)),
     candidate::<aave_v3::UserEModeSet>(Some(AaveV3)),
+    candidate::<aave_v3::AssetSourceUpdated>(Some(AaveV3)),
     candidate::<compound_v2::Mint>(Some(CompoundV2)),
     candidate::<compound_v2::Redeem>(Some(CompoundV2)),
     candidate::<compound_v2::Borrow>(Some(CompoundV2)),

@@ -354,6 +354,34 @@ impl LendingProtocol for AaveV3Protocol {
         Filter::new().address(self.config.pool).event_signature(IAavePool::Borrow::SIGNATURE_HASH)
     }
 
+    fn emitters(&self) -> Vec<Address> {
+        vec![self.config.pool]
+    }
+
+    fn price_oracle(&self) -> Address {
+        self.oracle
+    }
+
+    async fn read_prices(
+        &self,
+        reader: &dyn ChainReader,
+        block: u64,
+    ) -> Result<Vec<(Address, U256)>> {
+        let calls = self
+            .reserves
+            .iter()
+            .map(|&asset| call3(self.oracle, &IAaveOracle::getAssetPriceCall { asset }))
+            .collect();
+        let out = aggregate3(reader, self.config.multicall, calls, block).await?;
+        self.reserves
+            .iter()
+            .zip(&out)
+            .map(|(&asset, r)| {
+                Ok((asset, decode::<IAaveOracle::getAssetPriceCall>(self.oracle, r)?))
+            })
+            .collect()
+    }
+
     fn borrower(&self, log: &Log) -> Option<Address> {
         if log.address() != self.config.pool
             || log.topic0() != Some(&IAavePool::Borrow::SIGNATURE_HASH)

@@ -179,6 +179,38 @@ impl LendingProtocol for CompoundV2Protocol {
         Filter::new().address(self.markets.clone()).event_signature(ICToken::Borrow::SIGNATURE_HASH)
     }
 
+    fn emitters(&self) -> Vec<Address> {
+        let mut out = self.markets.clone();
+        out.push(self.config.comptroller);
+        out
+    }
+
+    fn price_oracle(&self) -> Address {
+        self.oracle
+    }
+
+    async fn read_prices(
+        &self,
+        reader: &dyn ChainReader,
+        block: u64,
+    ) -> Result<Vec<(Address, U256)>> {
+        let calls = self
+            .markets
+            .iter()
+            .map(|&market| {
+                call3(self.oracle, &ICompoundOracle::getUnderlyingPriceCall { cToken: market })
+            })
+            .collect();
+        let out = aggregate3(reader, self.config.multicall, calls, block).await?;
+        self.markets
+            .iter()
+            .zip(&out)
+            .map(|(&market, r)| {
+                Ok((market, decode::<ICompoundOracle::getUnderlyingPriceCall>(self.oracle, r)?))
+            })
+            .collect()
+    }
+
     fn borrower(&self, log: &Log) -> Option<Address> {
         if log.topic0() != Some(&ICToken::Borrow::SIGNATURE_HASH)
             || !self.markets.contains(&log.address())

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use alloy_rpc_types_eth::{Filter, Log};
 use async_trait::async_trait;
 use mev_health_calc::{
@@ -34,6 +34,23 @@ pub trait LendingProtocol: Send + Sync + fmt::Debug {
 
     /// The borrower a log of [`log_filter`](Self::log_filter) names, if any.
     fn borrower(&self, log: &Log) -> Option<Address>;
+
+    /// The contracts whose logs change a user's position in this market (the Aave `Pool`; the
+    /// cTokens and the comptroller for Compound): what a block follower subscribes to.
+    fn emitters(&self) -> Vec<Address>;
+
+    /// The price oracle the health math reads (`AaveOracle`, the comptroller's oracle).
+    fn price_oracle(&self) -> Address;
+
+    /// Reads the oracle price of every asset of the market at block `block` in one request:
+    /// `(asset, price)` with the asset and unit the [`HealthInputs`] use (Aave: reserve asset,
+    /// base-currency units per whole token; Compound: the cToken, USD × 1e18 per underlying
+    /// wei-unit as `getUnderlyingPrice` returns it).
+    async fn read_prices(
+        &self,
+        reader: &dyn ChainReader,
+        block: u64,
+    ) -> Result<Vec<(Address, U256)>>;
 
     /// Reads the positions of `users` at block `block` (a block number) in as few requests as
     /// possible (Multicall3 batches), one [`ChainPosition`] per user in the order given. Users
@@ -73,6 +90,73 @@ pub enum HealthInputs {
     Aave(AaveInputs),
     /// Compound v2 family.
     Compound(CompoundInputs),
+}
+
+impl HealthInputs {
+    /// Replaces the prices of the assets named in `prices` (`(asset, price)` as
+    /// [`LendingProtocol::read_prices`] returns them) and recomputes the health from the same
+    /// balances. Returns whether any price changed. The balances stay those of the block they
+    /// were read at, so the result is exact for that block's balances at the new prices.
+    ///
+    /// Fails when the health math fails on the new prices (see [`mev_health_calc::HealthError`]).
+    pub fn reprice(
+        &mut self,
+        prices: &[(Address, U256)],
+    ) -> Result<Option<PositionHealth>, mev_health_calc::HealthError> {
+        let price_of = |asset: Address| prices.iter().find(|(a, _)| *a == asset).map(|p| p.1);
+        match self {
+            Self::Aave(a) => {
+                let mut changed = false;
+                for r in &mut a.reserves {
+                    if let Some(p) = price_of(r.asset).filter(|p| *p != r.price) {
+                        r.price = p;
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    return Ok(None);
+                }
+                a.account = a.position().account_data()?;
+                Ok(Some(PositionHealth::from_aave(a.version, &a.account)))
+            }
+            Self::Compound(c) => {
+                let mut changed = false;
+                for m in &mut c.markets {
+                    if let Some(p) = price_of(m.market).filter(|p| *p != m.price) {
+                        m.price = p;
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    return Ok(None);
+                }
+                c.liquidity = c.account().liquidity()?;
+                Ok(Some(PositionHealth::from_compound(&c.liquidity)))
+            }
+        }
+    }
+
+    /// Whether the position holds `asset` as collateral or debt (a nonzero balance).
+    pub fn holds(&self, asset: Address) -> bool {
+        match self {
+            Self::Aave(a) => a.reserves.iter().any(|r| {
+                r.asset == asset && {
+                    let mev_health_calc::AaveBalances::Current {
+                        a_token,
+                        variable_debt,
+                        stable_debt,
+                    } = r.balances
+                    else {
+                        return true;
+                    };
+                    !(a_token.is_zero() && variable_debt.is_zero() && stable_debt.is_zero())
+                }
+            }),
+            Self::Compound(c) => c.markets.iter().any(|m| {
+                m.market == asset && !(m.c_token_balance.is_zero() && m.borrow_balance.is_zero())
+            }),
+        }
+    }
 }
 
 /// An Aave user's inputs at one block.

@@ -3,16 +3,14 @@
 
 mod cache;
 mod error;
-#[cfg(feature = "rpc")]
-mod rpc;
+mod multicall;
 mod source;
 mod state;
 mod stats;
 
 pub use cache::{Applied, ReserveCache, ReserveCacheConfig, read_pool};
 pub use error::{ReserveError, Result};
-#[cfg(feature = "rpc")]
-pub use rpc::{MULTICALL3, RpcReserveSource};
+pub use multicall::{EthCall, MULTICALL3, RpcReserveSource};
 pub use source::ReserveSource;
 pub use state::{PoolKey, PoolKind, PoolSnapshot, PoolState};
 pub use stats::CacheStats;

@@ -103,6 +103,11 @@ sol! {
     /// `UserEModeSet(address indexed user, uint8 categoryId)`.
     #[derive(Debug, PartialEq, Eq, Hash)]
     event UserEModeSet(address indexed user, uint8 categoryId);
+
+    /// `AssetSourceUpdated(address indexed asset, address indexed source)`, emitted by the
+    /// market's `AaveOracle` when an asset gets a new price source (its price may jump).
+    #[derive(Debug, PartialEq, Eq, Hash)]
+    event AssetSourceUpdated(address indexed asset, address indexed source);
 }
 
 protocol_events! {
@@ -138,5 +143,7 @@ protocol_events! {
         },
         /// `user` changed eMode category.
         UserEModeSet(UserEModeSet) { user, categoryId },
+        /// The `AaveOracle` gave `asset` a new price source.
+        AssetSourceUpdated(AssetSourceUpdated) { asset, source },
     }
 }

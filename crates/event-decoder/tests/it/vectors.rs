@@ -524,6 +524,14 @@ fn aave_flash_loan_and_emode() {
         json!({"protocol": "aave-v3", "event": "UserEModeSet",
                "fields": {"user": a(A), "categoryId": "1"}}),
     );
+    // Emitted by the AaveOracle, not the Pool.
+    check(
+        &[t("0x22c5b7b2d8561d39f7f210b6b326a1aa69f15311163082308ac4877db6339dc1"), ta(A), ta(B)],
+        &[],
+        None,
+        json!({"protocol": "aave-v3", "event": "AssetSourceUpdated",
+               "fields": {"asset": a(A), "source": a(B)}}),
+    );
 }
 
 // ---- Compound v2 / Moonwell ----

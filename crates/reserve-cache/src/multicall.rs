@@ -1,4 +1,5 @@
-//! [`RpcReserveSource`]: pool state over an alloy provider, many pools per request.
+//! [`RpcReserveSource`]: pool state over `eth_call` ([`EthCall`]: an alloy provider, or any
+//! transport of the caller's), many pools per request.
 
 use std::{
     fmt,
@@ -6,8 +7,6 @@ use std::{
 };
 
 use alloy_primitives::{Address, Bytes, U256, address};
-use alloy_provider::Provider;
-use alloy_rpc_types_eth::{BlockId, TransactionInput, TransactionRequest};
 use alloy_sol_types::{SolCall, sol};
 use async_trait::async_trait;
 
@@ -34,7 +33,29 @@ sol! {
     function balances(uint256 i) external view returns (uint256);
 }
 
-/// Reads pool state with `eth_call` through an alloy [`Provider`], packing the calls of many
+/// One `eth_call`: what [`RpcReserveSource`] needs from a chain connection.
+///
+/// Implemented for every alloy `Provider` (feature `rpc`); implement it to read pools through
+/// another transport (a recorded chain, a client with its own retry policy).
+#[async_trait]
+pub trait EthCall: Send + Sync {
+    /// `eth_call` of `input` to `to` at block `block` (a block number): the call's return data,
+    /// or the transport's or node's error as text.
+    async fn eth_call(&self, to: Address, input: Bytes, block: u64) -> Result<Bytes, String>;
+}
+
+#[cfg(feature = "rpc")]
+#[async_trait]
+impl<P: alloy_provider::Provider + Send + Sync> EthCall for P {
+    async fn eth_call(&self, to: Address, input: Bytes, block: u64) -> Result<Bytes, String> {
+        use alloy_rpc_types_eth::{BlockId, TransactionInput, TransactionRequest};
+        let tx = TransactionRequest::default().to(to).input(TransactionInput::new(input));
+        self.call(tx).block(BlockId::number(block)).await.map_err(|e| e.to_string())
+    }
+}
+
+/// Reads pool state with `eth_call` through an [`EthCall`] (an alloy `Provider` with feature
+/// `rpc`), packing the calls of many
 /// pools into one Multicall3 `aggregate3` request (up to `max_calls` calls each).
 ///
 /// A V2 pair costs one call (`getReserves`), a V3 pool two (`slot0`, `liquidity`), a Balancer
@@ -69,7 +90,7 @@ impl<P> fmt::Debug for RpcReserveSource<P> {
     }
 }
 
-impl<P: Provider> RpcReserveSource<P> {
+impl<P: EthCall> RpcReserveSource<P> {
     /// A source batching through Multicall3 at its canonical address, 500 calls per request.
     pub const fn new(provider: P) -> Self {
         Self { provider, multicall: Some(MULTICALL3), max_calls: 500, requests: AtomicU64::new(0) }
@@ -101,8 +122,7 @@ impl<P: Provider> RpcReserveSource<P> {
 
     async fn eth_call(&self, to: Address, input: Vec<u8>, block: u64) -> Result<Bytes, String> {
         self.requests.fetch_add(1, Relaxed);
-        let tx = TransactionRequest::default().to(to).input(TransactionInput::new(input.into()));
-        self.provider.call(tx).block(BlockId::number(block)).await.map_err(|e| e.to_string())
+        self.provider.eth_call(to, input.into(), block).await
     }
 
     /// Runs `calls` at `block`, through Multicall3 in chunks or one by one; one result per
@@ -212,7 +232,7 @@ fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, String>]) -> Resul
 }
 
 #[async_trait]
-impl<P: Provider + Send + Sync> ReserveSource for RpcReserveSource<P> {
+impl<P: EthCall> ReserveSource for RpcReserveSource<P> {
     async fn fetch(&self, pool: &PoolKey, block: u64) -> Result<PoolSnapshot> {
         let mut results = self.fetch_many(std::slice::from_ref(pool), block).await;
         results.pop().unwrap_or_else(|| {
