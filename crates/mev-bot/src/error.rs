@@ -85,4 +85,40 @@ pub enum BotError {
         #[source]
         source: Box<mev_position_cache::StoreError>,
     },
+    /// The configuration file is invalid.
+    #[error("invalid configuration: {reason}")]
+    Config {
+        /// What is wrong, naming the key.
+        reason: String,
+    },
+    /// The chain reorganised deeper than the pipeline keeps history for.
+    #[error(
+        "reorg deeper than the {kept} blocks kept: no common ancestor at or above block {oldest}; rebuild the caches"
+    )]
+    ReorgTooDeep {
+        /// Blocks of history kept (`pipeline.max_reorg_depth`).
+        kept: usize,
+        /// The oldest block still kept, block number.
+        oldest: u64,
+    },
+    /// A block does not extend the pipeline's head.
+    #[error(
+        "block {number} does not follow block {head} (hash {head_hash}); expected a reorg first"
+    )]
+    NotChild {
+        /// The block offered, block number.
+        number: u64,
+        /// The pipeline's head, block number.
+        head: u64,
+        /// The head's hash.
+        head_hash: alloy_primitives::B256,
+    },
+    /// A recording file is unreadable or inconsistent.
+    #[error("recording {path}: {reason}")]
+    Recording {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }

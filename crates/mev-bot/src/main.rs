@@ -12,7 +12,10 @@ use std::{
 
 use alloy_primitives::Address;
 use clap::{Args, Parser, Subcommand, ValueEnum, error::ErrorKind};
-use mev_bot::{BotError, Market, Result, aave_health, decode_stream, rebuild};
+use mev_bot::{
+    BlockReport, BotConfig, BotError, Market, Opportunity, Pipeline, RECORDING_FORMAT, Recording,
+    RecordingReader, Result, RpcChain, RunSummary, aave_health, decode_stream, rebuild, replay,
+};
 use mev_event_decoder::{Decoder, Protocol, Registry};
 use mev_health_calc::AaveVersion;
 use mev_position_cache::{
@@ -97,6 +100,87 @@ enum Command {
         #[arg(long, value_name = "URL")]
         redis_url: Option<String>,
     },
+    /// Run the pipeline live: follow new blocks and print opportunities.
+    ///
+    /// Bootstraps at the latest block (discovers every configured market's borrowers, reads
+    /// their positions and every pool), then for each new block: fetches its logs, decodes them,
+    /// updates the reserve cache, refreshes the touched positions, recomputes health and prints
+    /// each Opportunity (a position unhealthy for the confirmation count) as one JSON line.
+    /// ws:// URLs follow newHeads; http:// URLs poll. Missed blocks are back-filled; reorgs roll
+    /// the caches back. Ctrl-C finishes the block in flight and exits 0.
+    Run {
+        /// JSON-RPC endpoint: http(s):// (polling) or ws(s):// (newHeads subscription).
+        #[arg(long, value_name = "URL")]
+        rpc_url: String,
+        /// TOML file naming the markets, pools and price feeds to watch (see docs/operations.md).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Keep positions in Redis at URL (redis://, rediss://, redis-cluster://) instead of
+        /// in memory.
+        #[arg(long, value_name = "URL")]
+        redis_url: Option<String>,
+        /// Stop after this many blocks (default: run until Ctrl-C).
+        #[arg(long, value_name = "N")]
+        blocks: Option<u64>,
+        /// Polling interval for http(s) endpoints, milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 1000)]
+        poll_ms: u64,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Replay a recording offline through the same pipeline (no node needed).
+    ///
+    /// Prints one progress line per block and a summary on stderr (blocks, logs decoded, pools
+    /// tracked and reserve-cache hit rate, positions and their health factors, opportunities)
+    /// and the opportunities as JSON lines on stdout (or --output).
+    Replay {
+        /// The recording (JSON, written by `mev-bot record`).
+        file: PathBuf,
+        /// Keep positions in Redis at URL instead of in memory.
+        #[arg(long, value_name = "URL")]
+        redis_url: Option<String>,
+        /// Fail (exit 1) unless the replay emits exactly the opportunities the recorded live run
+        /// emitted.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Run the pipeline live and write a recording that `replay` processes offline.
+    ///
+    /// Records the configuration, every block and reorg processed, every chain response read
+    /// and the opportunities emitted, until --blocks new blocks were processed or Ctrl-C.
+    Record {
+        /// JSON-RPC endpoint, as for `run`.
+        #[arg(long, value_name = "URL")]
+        rpc_url: String,
+        /// TOML file naming the markets, pools and price feeds to watch.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Where to write the recording (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Stop after this many blocks (default: until Ctrl-C).
+        #[arg(long, value_name = "N")]
+        blocks: Option<u64>,
+        /// Polling interval for http(s) endpoints, milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 1000)]
+        poll_ms: u64,
+        /// Text stored in the recording describing the scenario.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+/// Where results go.
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Write opportunities (JSON lines) to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9100).
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// Where the chain is and which protocol family to read.
@@ -192,6 +276,129 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Run { rpc_url, config, redis_url, blocks, poll_ms, output } => {
+            let config = BotConfig::load(&config)?;
+            runtime()?.block_on(async {
+                init_tracing("info");
+                serve_metrics(&output)?;
+                let mut sink = OpportunitySink::open(output.output.as_deref())?;
+                let chain = rpc_chain(&rpc_url).await?;
+                let store = open_store(redis_url).await?;
+                let reader: Arc<dyn ChainReader> = chain.reader();
+                let mut pipeline =
+                    Pipeline::from_config(&config, reader.clone(), store, &chain).await?;
+                let mut all = Vec::new();
+                follow(
+                    &mut pipeline,
+                    &chain,
+                    blocks,
+                    poll_ms,
+                    |_| {},
+                    |r| {
+                        progress(r);
+                        all.extend(r.opportunities.iter().cloned());
+                        sink.write(&r.opportunities)
+                    },
+                )
+                .await?;
+                print_summary(&RunSummary::of(&pipeline, all, reader.requests()));
+                Ok(())
+            })
+        }
+        Command::Record { rpc_url, config, out, blocks, poll_ms, description } => {
+            let config = BotConfig::load(&config)?;
+            runtime()?.block_on(async {
+                init_tracing("info");
+                let chain = rpc_chain(&rpc_url).await?;
+                let recorder = Arc::new(RecordingReader::new(chain.reader()));
+                let store: Arc<dyn PositionStore> = Arc::new(InMemoryPositionStore::new());
+                let mut pipeline =
+                    Pipeline::from_config(&config, recorder.clone(), store, &chain).await?;
+                let start = pipeline.head().ok_or(BotError::Config {
+                    reason: "the pipeline has no head after bootstrap".into(),
+                })?;
+                let mut events = Vec::new();
+                let mut opportunities = Vec::new();
+                follow(
+                    &mut pipeline,
+                    &chain,
+                    blocks,
+                    poll_ms,
+                    |e| events.push(e.clone()),
+                    |r| {
+                        progress(r);
+                        opportunities.extend(r.opportunities.iter().cloned());
+                        Ok(())
+                    },
+                )
+                .await?;
+                let (calls, log_queries) = recorder.take();
+                let recording = Recording {
+                    format: RECORDING_FORMAT,
+                    description,
+                    config,
+                    start,
+                    events,
+                    calls,
+                    log_queries,
+                    opportunities,
+                };
+                recording.save(&out)?;
+                eprintln!(
+                    "recorded {} events, {} calls, {} opportunities to {}",
+                    recording.events.len(),
+                    recording.calls.len(),
+                    recording.opportunities.len(),
+                    out.display()
+                );
+                Ok(())
+            })
+        }
+        Command::Replay { file, redis_url, check, output } => {
+            let recording = Recording::load(&file)?;
+            let mismatch = runtime()?.block_on(async {
+                init_tracing("warn");
+                serve_metrics(&output)?;
+                let mut sink = OpportunitySink::open(output.output.as_deref())?;
+                let store = open_store(redis_url).await?;
+                eprintln!(
+                    "replaying {}: {} events from block {}{}",
+                    file.display(),
+                    recording.events.len(),
+                    recording.start.number,
+                    if recording.description.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", recording.description)
+                    }
+                );
+                let mut write_err = None;
+                let (pipeline, opportunities, requests) = replay(&recording, store, |r| {
+                    progress(r);
+                    if let Err(e) = sink.write(&r.opportunities) {
+                        write_err.get_or_insert(e);
+                    }
+                })
+                .await?;
+                if let Some(e) = write_err {
+                    return Err(e);
+                }
+                print_summary(&RunSummary::of(&pipeline, opportunities.clone(), requests));
+                Ok(opportunities != recording.opportunities)
+            })?;
+            if check && mismatch {
+                return Err(BotError::Recording {
+                    path: file.display().to_string(),
+                    reason: "the replay's opportunities differ from the recorded live run's".into(),
+                });
+            }
+            if mismatch {
+                eprintln!("note: the opportunities differ from the recorded live run's");
+            } else {
+                eprintln!("the opportunities equal the recorded live run's");
+            }
+            Ok(())
+        }
         Command::Decode { file, emitters, watched_only } => {
             let registry = parse_emitters(&emitters)?;
             let decoder = Decoder::with_registry(registry).watched_only(watched_only);
@@ -371,4 +578,175 @@ fn parse_emitters(specs: &[String]) -> Result<Registry> {
         registry.insert(address, protocol);
     }
     Ok(registry)
+}
+
+async fn rpc_chain(url: &str) -> Result<RpcChain> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https" | "ws" | "wss")) {
+        return Err(BotError::InvalidArgument {
+            what: "--rpc-url",
+            reason: format!("{url:?} is not an http(s):// or ws(s):// URL"),
+        });
+    }
+    RpcChain::connect(url).await.map_err(|e| match e {
+        RebuildError::Config { reason, .. } => {
+            BotError::InvalidArgument { what: "--rpc-url", reason }
+        }
+        other => BotError::Chain { context: "connecting".into(), source: other.into() },
+    })
+}
+
+async fn open_store(redis_url: Option<String>) -> Result<Arc<dyn PositionStore>> {
+    Ok(match redis_url {
+        Some(url) => Arc::new(redis_store(url).await?),
+        None => Arc::new(InMemoryPositionStore::new()),
+    })
+}
+
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).try_init();
+}
+
+fn serve_metrics(output: &OutputArgs) -> Result<()> {
+    if let Some(addr) = output.metrics_addr {
+        mev_bot::telemetry::serve_prometheus(addr)?;
+        tracing::info!(%addr, "serving Prometheus metrics");
+    }
+    Ok(())
+}
+
+/// Follows the chain: processes every block past the pipeline's head, then waits for the
+/// next; stops after `limit` blocks or at Ctrl-C (after the block in flight).
+async fn follow(
+    pipeline: &mut Pipeline,
+    chain: &RpcChain,
+    limit: Option<u64>,
+    poll_ms: u64,
+    mut on_event: impl FnMut(&mev_bot::ChainEvent),
+    mut on_report: impl FnMut(&BlockReport) -> Result<()>,
+) -> Result<()> {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let poll = std::time::Duration::from_millis(poll_ms.max(1));
+    let mut blocks = 0u64;
+    loop {
+        if stop.load(std::sync::atomic::Ordering::SeqCst) || limit.is_some_and(|l| blocks >= l) {
+            break;
+        }
+        match pipeline.sync_step(chain, &mut on_event).await? {
+            Some(report) => {
+                if !report.reorg {
+                    blocks += 1;
+                }
+                on_report(&report)?;
+            }
+            None => {
+                tokio::select! {
+                    () = chain.wait_for_head(poll) => {}
+                    _ = tokio::signal::ctrl_c() => {
+                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            }
+        }
+    }
+    tracing::info!(blocks, "stopped; every write of the last block is in the store");
+    Ok(())
+}
+
+fn progress(r: &BlockReport) {
+    if r.reorg {
+        eprintln!(
+            "reorg: rolled back to block {} ({} positions restored)",
+            r.block,
+            r.positions_refreshed + r.positions_removed
+        );
+        return;
+    }
+    let opportunities = if r.opportunities.is_empty() {
+        String::new()
+    } else {
+        let users: Vec<String> =
+            r.opportunities.iter().map(|o| format!("{}:{}", o.protocol, o.user)).collect();
+        format!("  OPPORTUNITY {}", users.join(", "))
+    };
+    eprintln!(
+        "block {:>6}: {:>3} logs, {:>3} decoded, pools {:>2} updated {:>2} read, positions {:>3} refreshed {:>3} repriced {:>2} removed, {:>6} us{opportunities}",
+        r.block,
+        r.logs,
+        r.decoded,
+        r.pools_updated,
+        r.pools_fetched,
+        r.positions_refreshed,
+        r.positions_repriced,
+        r.positions_removed,
+        r.micros,
+    );
+}
+
+fn print_summary(s: &RunSummary) {
+    let wad = alloy_primitives::U256::from(1_000_000_000_000_000_000u64);
+    eprintln!("\nsummary");
+    eprintln!("  blocks processed     {} ({} reorgs)", s.blocks, s.reorgs);
+    eprintln!("  logs                 {} received, {} decoded", s.logs, s.logs_decoded);
+    eprintln!(
+        "  pools tracked        {} (reserve cache hit rate {}.{:02} %)",
+        s.pools_tracked,
+        s.reserve_hit_rate_bps / 100,
+        s.reserve_hit_rate_bps % 100
+    );
+    eprintln!("  chain requests       {}", s.chain_requests);
+    eprintln!("  positions            {}", s.positions.len());
+    for p in &s.positions {
+        let hf = if p.health_factor == alloy_primitives::U256::MAX {
+            "inf".to_owned()
+        } else {
+            let int = p.health_factor / wad;
+            let frac =
+                (p.health_factor % wad) / alloy_primitives::U256::from(100_000_000_000_000u64);
+            format!("{int}.{frac:04}")
+        };
+        eprintln!(
+            "    {} {}  HF {hf}  unhealthy {} blocks",
+            p.protocol, p.user, p.blocks_unhealthy
+        );
+    }
+    eprintln!("  opportunities        {}", s.opportunities.len());
+    for o in &s.opportunities {
+        eprintln!("    block {} {} {}", o.block, o.protocol, o.user);
+    }
+}
+
+/// Opportunities as JSON lines, to stdout or a file.
+struct OpportunitySink {
+    out: Box<dyn Write>,
+}
+
+impl OpportunitySink {
+    fn open(path: Option<&std::path::Path>) -> Result<Self> {
+        let out: Box<dyn Write> = match path {
+            Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|source| {
+                BotError::Io { context: format!("creating {}", p.display()), source }
+            })?)),
+            None => Box::new(io::stdout()),
+        };
+        Ok(Self { out })
+    }
+
+    fn write(&mut self, opportunities: &[Opportunity]) -> Result<()> {
+        let io_err = |source| BotError::Io { context: "writing opportunities".into(), source };
+        for o in opportunities {
+            let mut line = serde_json::to_vec(o).map_err(|e| io_err(e.into()))?;
+            line.push(b'\n');
+            self.out.write_all(&line).map_err(io_err)?;
+        }
+        self.out.flush().map_err(io_err)
+    }
 }

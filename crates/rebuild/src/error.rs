@@ -135,7 +135,8 @@ impl RebuildError {
         Self::Call { call, target, reason: reason.into() }
     }
 
-    pub(crate) fn config(field: &'static str, reason: impl Into<String>) -> Self {
+    /// A [`RebuildError::Config`] naming the setting `field` and why it was rejected.
+    pub fn config(field: &'static str, reason: impl Into<String>) -> Self {
         Self::Config { field, reason: reason.into() }
     }
 }

@@ -1,0 +1,278 @@
+//! [`BotConfig`]: which lending markets, pools and price feeds the pipeline watches, and its
+//! tuning, as read from TOML by `mev-bot run` and stored in recordings.
+
+use alloy_primitives::{Address, B256, U256};
+use mev_rebuild::{AaveV3Config, CompoundV2Config, MULTICALL3_ADDRESS};
+use mev_reserve_cache::PoolKey;
+use serde::{Deserialize, Serialize};
+
+use crate::{BotError, Result};
+
+/// What the bot watches and how. Every field has a default, so a file names only what it uses.
+///
+/// ```
+/// let config = mev_bot::BotConfig::from_toml(r#"
+///     [[aave_v3]]
+///     pool = "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2"
+///     data_provider = "0x7B4EB56E7CD4b454BA8ff71E4518426369a138a3"
+///     start_block = 16291127
+///
+///     [[pools]]
+///     kind = "uniswap-v2"
+///     address = "0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dc"
+///
+///     [pipeline]
+///     confirmations = 2
+/// "#)?;
+/// assert_eq!(config.aave_v3[0].name, "aave-v3");
+/// assert_eq!(config.pools.len(), 1);
+/// # Ok::<(), mev_bot::BotError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BotConfig {
+    /// Aave V3 family markets (Aave, Seamless, Spark).
+    pub aave_v3: Vec<AaveV3Config>,
+    /// Compound v2 family markets (Compound, Moonwell).
+    pub compound_v2: Vec<CompoundV2Config>,
+    /// DEX pools whose state the reserve cache keeps.
+    pub pools: Vec<PoolConfig>,
+    /// Chainlink aggregators whose `AnswerUpdated` moves a market's prices.
+    pub price_feeds: Vec<PriceFeedConfig>,
+    /// The Multicall3 the reserve cache batches pool reads through. Default the canonical
+    /// address.
+    #[serde(default = "default_multicall")]
+    pub multicall: Address,
+    /// Pipeline tuning.
+    pub pipeline: PipelineConfig,
+}
+
+fn default_multicall() -> Address {
+    MULTICALL3_ADDRESS
+}
+
+impl BotConfig {
+    /// Parses a TOML document. Fails with [`BotError::Config`] naming the offending key.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        let mut config: Self =
+            toml::from_str(text).map_err(|e| BotError::Config { reason: e.to_string() })?;
+        if config.multicall == Address::ZERO {
+            config.multicall = MULTICALL3_ADDRESS;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads and parses a TOML file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| BotError::Io {
+            context: format!("reading config {}", path.display()),
+            source,
+        })?;
+        Self::from_toml(&text)
+    }
+
+    /// Checks what the pipeline relies on: unique market names, feeds naming a configured
+    /// market, sane tuning.
+    pub fn validate(&self) -> Result<()> {
+        let names: Vec<&str> = self
+            .aave_v3
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(self.compound_v2.iter().map(|c| c.name.as_str()))
+            .collect();
+        for (i, n) in names.iter().enumerate() {
+            if n.is_empty() {
+                return Err(BotError::Config { reason: "a market has an empty name".into() });
+            }
+            if names[..i].contains(n) {
+                return Err(BotError::Config {
+                    reason: format!("market name {n:?} is used twice"),
+                });
+            }
+        }
+        for f in &self.price_feeds {
+            if !names.contains(&f.market.as_str()) {
+                return Err(BotError::Config {
+                    reason: format!(
+                        "price feed {} names market {:?}, which is not configured",
+                        f.feed, f.market
+                    ),
+                });
+            }
+        }
+        for p in &self.pools {
+            if let PoolConfig::Curve { n_coins, address } = p
+                && !(2..=8).contains(n_coins)
+            {
+                return Err(BotError::Config {
+                    reason: format!("curve pool {address}: n_coins must be 2..=8, not {n_coins}"),
+                });
+            }
+        }
+        self.pipeline.validate()
+    }
+}
+
+/// One DEX pool, by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum PoolConfig {
+    /// A Uniswap V2 pair or fork.
+    UniswapV2 {
+        /// The pair.
+        address: Address,
+    },
+    /// A Uniswap V3 pool or fork.
+    UniswapV3 {
+        /// The pool.
+        address: Address,
+    },
+    /// A Balancer V2 pool (state read from the Vault).
+    BalancerV2 {
+        /// The Vault.
+        vault: Address,
+        /// The pool id.
+        pool_id: B256,
+    },
+    /// A Curve StableSwap pool.
+    Curve {
+        /// The pool.
+        address: Address,
+        /// Number of coins, 2–8.
+        n_coins: u8,
+    },
+}
+
+impl PoolConfig {
+    /// The reserve cache's key for the pool.
+    pub fn key(&self) -> PoolKey {
+        match *self {
+            Self::UniswapV2 { address } => PoolKey::uniswap_v2(address),
+            Self::UniswapV3 { address } => PoolKey::uniswap_v3(address),
+            Self::BalancerV2 { vault, pool_id } => PoolKey::balancer_v2(vault, pool_id),
+            Self::Curve { address, n_coins } => PoolKey::curve(address, n_coins),
+        }
+    }
+
+    /// The contract whose logs change the pool (the Vault for Balancer).
+    pub const fn emitter(&self) -> Address {
+        match *self {
+            Self::UniswapV2 { address }
+            | Self::UniswapV3 { address }
+            | Self::Curve { address, .. } => address,
+            Self::BalancerV2 { vault, .. } => vault,
+        }
+    }
+}
+
+/// A Chainlink aggregator feeding a market's oracle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceFeedConfig {
+    /// The aggregator that emits `AnswerUpdated`.
+    pub feed: Address,
+    /// The name of the market whose prices it moves.
+    pub market: String,
+}
+
+/// How the pipeline evaluates positions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Consecutive unhealthy blocks before a position becomes an [`Opportunity`]
+    /// (crate::Opportunity). Default 2.
+    pub confirmations: u64,
+    /// Health factor (WAD, `1e18` = 1.0) below which a position is re-read from chain every
+    /// block. Default `1.05e18`.
+    #[serde(with = "decimal_u256")]
+    pub watch_health_factor: U256,
+    /// Every tracked position is re-read from chain at least once per this many blocks
+    /// (rolling reconciliation; keep `reconcile_blocks × block time` below the store's TTL).
+    /// Default 20.
+    pub reconcile_blocks: u64,
+    /// Blocks kept for rolling back a reorg. Default 64.
+    pub max_reorg_depth: usize,
+    /// Blocks per `eth_getLogs` request when discovering borrowers at start-up. Default 10,000.
+    pub log_range: u64,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            confirmations: 2,
+            watch_health_factor: U256::from(1_050_000_000_000_000_000u64),
+            reconcile_blocks: 20,
+            max_reorg_depth: 64,
+            log_range: 10_000,
+        }
+    }
+}
+
+impl PipelineConfig {
+    /// Fails with [`BotError::Config`] on a zero count.
+    pub fn validate(&self) -> Result<()> {
+        for (what, v) in [
+            ("pipeline.confirmations", self.confirmations),
+            ("pipeline.reconcile_blocks", self.reconcile_blocks),
+            ("pipeline.max_reorg_depth", self.max_reorg_depth as u64),
+            ("pipeline.log_range", self.log_range),
+        ] {
+            if v == 0 {
+                return Err(BotError::Config { reason: format!("{what} must be at least 1") });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A `U256` as a decimal string (TOML integers stop at `i64`).
+mod decimal_u256 {
+    use alloy_primitives::U256;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Str(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(i) => Ok(U256::from(i)),
+            Raw::Str(s) => s.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unknown_keys_and_feeds_of_unknown_markets() {
+        let e = BotConfig::from_toml("[pipeline]\nconfirmation = 2\n").unwrap_err();
+        assert!(e.to_string().contains("unknown field `confirmation`"), "{e}");
+        let e = BotConfig::from_toml(
+            "[[price_feeds]]\nfeed = \"0x0000000000000000000000000000000000000001\"\nmarket = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("market \"x\""), "{e}");
+        let e = BotConfig::from_toml("[pipeline]\nconfirmations = 0\n").unwrap_err();
+        assert!(e.to_string().contains("pipeline.confirmations"), "{e}");
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let mut c = BotConfig::default();
+        c.multicall = MULTICALL3_ADDRESS;
+        c.pools.push(PoolConfig::Curve { address: Address::repeat_byte(1), n_coins: 3 });
+        c.aave_v3.push(AaveV3Config { pool: Address::repeat_byte(2), ..Default::default() });
+        let text = toml::to_string(&c).unwrap();
+        assert_eq!(BotConfig::from_toml(&text).unwrap(), c);
+    }
+}

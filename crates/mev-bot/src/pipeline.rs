@@ -1,0 +1,1012 @@
+//! [`Pipeline`]: one block's path through the caches — decode, pools, prices, positions,
+//! health, opportunities — with reorg rollback and rolling reconciliation.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    ops::Bound,
+    sync::Arc,
+    time::Instant,
+};
+
+use alloy_primitives::{Address, U256};
+use futures::future::join_all;
+use mev_event_decoder::{Decoder, Protocol, Registry, StateChange};
+use mev_health_calc::{HealthFactor, PositionHealth};
+use mev_position_cache::{Position, PositionStore};
+use mev_rebuild::{
+    AaveV3Protocol, ChainPosition, ChainReader, CompoundV2Protocol, HealthInputs, LendingProtocol,
+};
+use mev_reserve_cache::{
+    Applied, PoolKey, PoolKind, ReserveCache, ReserveCacheConfig, RpcReserveSource,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    BotError, Result,
+    chain::{BlockData, BlockHeader, BlockSource, ChainEvent, LogFilter, ReaderCall},
+    config::{BotConfig, PipelineConfig},
+    telemetry,
+};
+
+/// A position that stayed liquidatable for the configured number of consecutive blocks.
+///
+/// Emitted once per unhealthy streak, at the block where `blocks_unhealthy` reaches
+/// [`PipelineConfig::confirmations`]. Integers are decimal strings in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opportunity {
+    /// The block at which the streak reached the confirmation count, block number.
+    pub block: u64,
+    /// The market's name (`"aave-v3"`, `"moonwell"`, …).
+    pub protocol: String,
+    /// The borrower.
+    pub user: Address,
+    /// Health factor at `block`, WAD (`1e18` = 1.0).
+    #[serde(with = "u256_decimal")]
+    pub health_factor: U256,
+    /// Consecutive unhealthy blocks (equals the confirmation count).
+    pub blocks_unhealthy: u64,
+    /// Collateral value in the market's base unit (Aave: base currency, 1e8 = 1 USD; Compound:
+    /// USD × 1e18, risk-adjusted).
+    #[serde(with = "u256_decimal")]
+    pub collateral_value: U256,
+    /// Debt value in the same unit.
+    #[serde(with = "u256_decimal")]
+    pub debt_value: U256,
+    /// The most profitable single `liquidationCall` (Aave family), sized as the contract
+    /// would; `None` for Compound-family markets.
+    pub liquidation: Option<LiquidationHint>,
+}
+
+/// One `liquidationCall` sized exactly as the pool would execute it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiquidationHint {
+    /// Collateral to seize.
+    pub collateral_asset: Address,
+    /// Debt to repay.
+    pub debt_asset: Address,
+    /// Debt repaid, the debt asset's smallest unit.
+    #[serde(with = "u256_decimal")]
+    pub debt_to_cover: U256,
+    /// Collateral received by the liquidator, the collateral asset's smallest unit.
+    #[serde(with = "u256_decimal")]
+    pub collateral_to_liquidator: U256,
+    /// Collateral received minus debt repaid, base currency units (before gas and swaps).
+    #[serde(with = "u256_decimal")]
+    pub gross_profit_base: U256,
+}
+
+mod u256_decimal {
+    use alloy_primitives::U256;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+        crate::health::decimal(v, s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What one [`ChainEvent`] did to the caches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BlockReport {
+    /// The block processed (the ancestor for a reorg), block number.
+    pub block: u64,
+    /// Whether this was a reorg rollback rather than a block.
+    pub reorg: bool,
+    /// Logs received.
+    pub logs: usize,
+    /// Logs decoded into known events.
+    pub decoded: usize,
+    /// Pools updated in place from events.
+    pub pools_updated: usize,
+    /// Pools read from chain (invalidated by an event, or first seen).
+    pub pools_fetched: usize,
+    /// Positions re-read from chain.
+    pub positions_refreshed: usize,
+    /// Positions re-evaluated locally at new prices.
+    pub positions_repriced: usize,
+    /// Positions removed (repaid, fully liquidated) — or restored, for a reorg.
+    pub positions_removed: usize,
+    /// Opportunities emitted.
+    pub opportunities: Vec<Opportunity>,
+    /// Wall time spent, microseconds (not part of equality in tests: compare fields).
+    #[serde(skip)]
+    pub micros: u64,
+}
+
+/// One lending market the pipeline watches: the adapter and the Chainlink aggregators that
+/// move its prices.
+#[derive(Debug, Clone)]
+pub struct MarketSpec {
+    /// The market's adapter.
+    pub protocol: Arc<dyn LendingProtocol>,
+    /// The event family of the market's contracts: [`Protocol::AaveV3`] or
+    /// [`Protocol::CompoundV2`].
+    pub family: Protocol,
+    /// Aggregators whose `AnswerUpdated` moves this market's prices.
+    pub feeds: Vec<Address>,
+}
+
+/// A position the pipeline follows, with the inputs its health was computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Tracked {
+    chain: ChainPosition,
+    blocks_unhealthy: u64,
+}
+
+impl Tracked {
+    fn stored(&self, block: u64) -> Position {
+        let mut p = self.chain.position.clone();
+        p.last_update_block = block;
+        p.health_factor = Some(self.chain.health.health_factor.wad());
+        p.blocks_unhealthy = self.blocks_unhealthy;
+        p
+    }
+}
+
+#[derive(Debug)]
+struct Market {
+    protocol: Arc<dyn LendingProtocol>,
+    name: String,
+    prices: Vec<(Address, U256)>,
+    tracked: BTreeMap<Address, Tracked>,
+    cursor: Option<Address>,
+    /// Block of each tracked position's last write to the store.
+    written: HashMap<Address, u64>,
+}
+
+/// What to undo when a block is rolled back.
+#[derive(Debug)]
+enum Undo {
+    Position { market: usize, user: Address, before: Option<Tracked> },
+    Prices { market: usize, before: Vec<(Address, U256)> },
+}
+
+#[derive(Debug)]
+struct Processed {
+    header: BlockHeader,
+    undo: Vec<Undo>,
+    pools: Vec<Address>,
+}
+
+/// Running totals since the pipeline started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Blocks processed.
+    pub blocks: u64,
+    /// Reorgs rolled back.
+    pub reorgs: u64,
+    /// Logs received.
+    pub logs: u64,
+    /// Logs decoded.
+    pub decoded: u64,
+    /// Positions re-read from chain.
+    pub positions_refreshed: u64,
+    /// Opportunities emitted.
+    pub opportunities: u64,
+}
+
+/// The wired pipeline: for each block, decode its logs, apply them to the reserve cache,
+/// refresh the touched positions in one batch, apply price changes, recompute health with
+/// mev-health-calc, record it with [`PositionStore::update_health`], and emit an
+/// [`Opportunity`] once a position has been unhealthy for
+/// [`confirmations`](PipelineConfig::confirmations) blocks.
+///
+/// It talks to the chain only through [`ChainReader`] (and a [`BlockSource`] in
+/// [`sync`](Self::sync)), to markets only through [`LendingProtocol`], to pools through
+/// [`ReserveCache`], and to positions through [`PositionStore`].
+///
+/// Per block, a tracked position is *re-read from chain* (exact at that block) when an event
+/// touched it, when it is on the watch list (health factor below
+/// [`watch_health_factor`](PipelineConfig::watch_health_factor) or unhealthy last block),
+/// when new prices bring it below the watch line, or when the rolling reconciliation reaches
+/// it; every other position holding an asset whose price moved is *re-evaluated locally* at
+/// the new prices. Verdicts near the liquidation line therefore always come from a fresh read.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use mev_bot::{BotConfig, Pipeline, RpcChain};
+/// use mev_position_cache::InMemoryPositionStore;
+///
+/// # async fn run() -> mev_bot::Result<()> {
+/// let chain = RpcChain::connect("http://127.0.0.1:8545").await.expect("url");
+/// let config = BotConfig::load("bot.toml".as_ref())?;
+/// let store = Arc::new(InMemoryPositionStore::new());
+/// let mut pipeline = Pipeline::from_config(&config, chain.reader(), store, &chain).await?;
+/// loop {
+///     for report in pipeline.sync(&chain).await? {
+///         for o in &report.opportunities {
+///             println!("{}", serde_json::to_string(o).unwrap());
+///         }
+///     }
+///     chain.wait_for_head(std::time::Duration::from_secs(1)).await;
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Pipeline {
+    reader: Arc<dyn ChainReader>,
+    store: Arc<dyn PositionStore>,
+    reserves: Arc<ReserveCache>,
+    pools: HashMap<Address, PoolKey>,
+    decoder: Decoder,
+    filter: LogFilter,
+    markets: Vec<Market>,
+    emitter_market: HashMap<Address, usize>,
+    feed_market: HashMap<Address, Vec<usize>>,
+    oracle_market: HashMap<Address, Vec<usize>>,
+    config: PipelineConfig,
+    history: VecDeque<Processed>,
+    needs_fetch: HashSet<Address>,
+    totals: Totals,
+}
+
+impl Pipeline {
+    /// Builds the pipeline from a [`BotConfig`]: connects every configured market at the
+    /// source's latest block (reserve lists and oracles read through `reader`), creates a
+    /// [`ReserveCache`] reading pools through `reader`, and [bootstraps](Self::bootstrap) at
+    /// that block.
+    pub async fn from_config(
+        config: &BotConfig,
+        reader: Arc<dyn ChainReader>,
+        store: Arc<dyn PositionStore>,
+        blocks: &dyn BlockSource,
+    ) -> Result<Self> {
+        config.validate()?;
+        let head_number = blocks.latest_block().await.map_err(chain("reading the head"))?;
+        let head =
+            blocks.header(head_number).await.map_err(chain("reading the head block"))?.ok_or_else(
+                || BotError::Chain {
+                    context: format!("reading block {head_number}"),
+                    source: Box::new(mev_rebuild::RebuildError::Decode {
+                        what: "block",
+                        reason: "the node does not have its latest block".into(),
+                    }),
+                },
+            )?;
+        Self::from_config_at(config, reader, store, head).await
+    }
+
+    /// As [`from_config`](Self::from_config), at a given block.
+    pub async fn from_config_at(
+        config: &BotConfig,
+        reader: Arc<dyn ChainReader>,
+        store: Arc<dyn PositionStore>,
+        head: BlockHeader,
+    ) -> Result<Self> {
+        config.validate()?;
+        let mut markets = Vec::new();
+        for c in &config.aave_v3 {
+            let pool = c.pool;
+            let p = AaveV3Protocol::connect(&*reader, c.clone(), head.number)
+                .await
+                .map_err(chain(format!("reading the Aave market of pool {pool}")))?;
+            markets.push(MarketSpec {
+                protocol: Arc::new(p),
+                family: Protocol::AaveV3,
+                feeds: feeds(config, &c.name),
+            });
+        }
+        for c in &config.compound_v2 {
+            let comptroller = c.comptroller;
+            let p = CompoundV2Protocol::connect(&*reader, c.clone(), head.number)
+                .await
+                .map_err(chain(format!("reading the markets of comptroller {comptroller}")))?;
+            markets.push(MarketSpec {
+                protocol: Arc::new(p),
+                family: Protocol::CompoundV2,
+                feeds: feeds(config, &c.name),
+            });
+        }
+        let source =
+            RpcReserveSource::new(ReaderCall(reader.clone())).multicall(Some(config.multicall));
+        let reserves =
+            Arc::new(ReserveCache::with_config(Arc::new(source), ReserveCacheConfig::default()));
+        let pools = config.pools.iter().map(|p| (p.emitter(), p.key())).collect();
+        let mut pipeline =
+            Self::new(reader, store, reserves, pools, markets, config.pipeline.clone())?;
+        pipeline.bootstrap(head).await?;
+        Ok(pipeline)
+    }
+
+    /// A pipeline over parts built by the caller. `pools` pairs each pool with the contract
+    /// that emits its events (the pool itself; the Vault for Balancer). Call
+    /// [`bootstrap`](Self::bootstrap) before the first block.
+    pub fn new(
+        reader: Arc<dyn ChainReader>,
+        store: Arc<dyn PositionStore>,
+        reserves: Arc<ReserveCache>,
+        pools: Vec<(Address, PoolKey)>,
+        markets: Vec<MarketSpec>,
+        config: PipelineConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        let mut registry = Registry::new();
+        let mut addresses = Vec::new();
+        let mut pool_map = HashMap::new();
+        for (emitter, key) in pools {
+            let protocol = match key.kind {
+                PoolKind::UniswapV2 => Protocol::UniswapV2,
+                PoolKind::UniswapV3 => Protocol::UniswapV3,
+                PoolKind::BalancerV2 { .. } => Protocol::BalancerV2,
+                _ => Protocol::Curve,
+            };
+            registry.insert(emitter, protocol);
+            addresses.push(emitter);
+            pool_map.insert(key.address, key);
+        }
+        let mut emitter_market = HashMap::new();
+        let mut feed_market: HashMap<Address, Vec<usize>> = HashMap::new();
+        let mut oracle_market: HashMap<Address, Vec<usize>> = HashMap::new();
+        let mut out = Vec::with_capacity(markets.len());
+        for (i, spec) in markets.into_iter().enumerate() {
+            let name = spec.protocol.name().to_owned();
+            let family = spec.family;
+            for e in spec.protocol.emitters() {
+                registry.insert(e, family);
+                addresses.push(e);
+                emitter_market.insert(e, i);
+            }
+            let oracle = spec.protocol.price_oracle();
+            if family == Protocol::AaveV3 {
+                registry.insert(oracle, Protocol::AaveV3);
+                addresses.push(oracle);
+                oracle_market.entry(oracle).or_default().push(i);
+            }
+            for f in spec.feeds {
+                registry.insert(f, Protocol::Chainlink);
+                addresses.push(f);
+                feed_market.entry(f).or_default().push(i);
+            }
+            out.push(Market {
+                protocol: spec.protocol,
+                name,
+                prices: Vec::new(),
+                tracked: BTreeMap::new(),
+                cursor: None,
+                written: HashMap::new(),
+            });
+        }
+        addresses.sort_unstable();
+        addresses.dedup();
+        let topics = registry.topics();
+        Ok(Self {
+            reader,
+            store,
+            reserves,
+            pools: pool_map,
+            decoder: Decoder::with_registry(registry),
+            filter: LogFilter { addresses, topics },
+            markets: out,
+            emitter_market,
+            feed_market,
+            oracle_market,
+            config,
+            history: VecDeque::new(),
+            needs_fetch: HashSet::new(),
+            totals: Totals::default(),
+        })
+    }
+
+    /// Loads the starting state at block `head`: discovers every market's borrowers from its
+    /// logs (plus those already in the store), reads their positions in batches, writes the
+    /// ones with debt to the store (removing the rest), reads prices, and reads every pool.
+    pub async fn bootstrap(&mut self, head: BlockHeader) -> Result<()> {
+        let started = Instant::now();
+        let stored = self.store.get_all().await.map_err(store("reading the store"))?;
+        for m in &mut self.markets {
+            let protocol = m.protocol.clone();
+            let mut users: Vec<Address> =
+                stored.iter().filter(|p| p.protocol == m.name).map(|p| p.user).collect();
+            let mut from = protocol.start_block();
+            while from <= head.number {
+                let to = head.number.min(from.saturating_add(self.config.log_range - 1));
+                let filter = protocol.log_filter().from_block(from).to_block(to);
+                let logs = self
+                    .reader
+                    .logs(&filter)
+                    .await
+                    .map_err(chain(format!("discovering {} borrowers", m.name)))?;
+                users.extend(logs.iter().filter_map(|l| protocol.borrower(l)));
+                from = to + 1;
+            }
+            users.sort_unstable();
+            users.dedup();
+            let read = if users.is_empty() {
+                Vec::new()
+            } else {
+                protocol
+                    .read_positions(&*self.reader, &users, head.number)
+                    .await
+                    .map_err(chain(format!("reading {} positions", m.name)))?
+            };
+            let mut writes = Vec::new();
+            for cp in read {
+                let user = cp.position.user;
+                if cp.has_debt() {
+                    let before = stored
+                        .iter()
+                        .find(|p| p.protocol == m.name && p.user == user)
+                        .map_or(0, |p| p.blocks_unhealthy);
+                    let t = Tracked { chain: cp, blocks_unhealthy: before };
+                    writes.push(t.stored(head.number));
+                    m.written.insert(user, head.number);
+                    m.tracked.insert(user, t);
+                } else if stored.iter().any(|p| p.protocol == m.name && p.user == user) {
+                    self.store
+                        .remove(&m.name, user)
+                        .await
+                        .map_err(store("removing a closed position"))?;
+                }
+            }
+            self.store.upsert_many(&writes).await.map_err(store("writing positions"))?;
+            m.prices = protocol
+                .read_prices(&*self.reader, head.number)
+                .await
+                .map_err(chain(format!("reading {} prices", m.name)))?;
+        }
+        let pools: Vec<PoolKey> = self.pools.values().cloned().collect();
+        for r in self.reserves.warm(&pools, head.number).await {
+            r.map_err(|e| BotError::Chain {
+                context: format!("reading pools at block {}", head.number),
+                source: Box::new(mev_rebuild::RebuildError::Decode {
+                    what: "pool",
+                    reason: e.to_string(),
+                }),
+            })?;
+        }
+        self.history.clear();
+        self.history.push_back(Processed { header: head, undo: Vec::new(), pools: Vec::new() });
+        tracing::info!(
+            block = head.number,
+            positions = self.positions(),
+            pools = self.pools.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "bootstrapped"
+        );
+        telemetry::record_positions(self);
+        Ok(())
+    }
+
+    /// The block the caches reflect.
+    pub fn head(&self) -> Option<BlockHeader> {
+        self.history.back().map(|p| p.header)
+    }
+
+    /// The `eth_getLogs` filter of each block: every watched emitter and known topic.
+    pub const fn log_filter(&self) -> &LogFilter {
+        &self.filter
+    }
+
+    /// The reserve cache.
+    pub const fn reserves(&self) -> &Arc<ReserveCache> {
+        &self.reserves
+    }
+
+    /// The position store.
+    pub const fn store(&self) -> &Arc<dyn PositionStore> {
+        &self.store
+    }
+
+    /// The configured pools.
+    pub fn pools(&self) -> impl Iterator<Item = &PoolKey> {
+        self.pools.values()
+    }
+
+    /// Positions tracked across all markets.
+    pub fn positions(&self) -> usize {
+        self.markets.iter().map(|m| m.tracked.len()).sum()
+    }
+
+    /// Every tracked position as the pipeline last evaluated it: `(market, position, health)`.
+    pub fn tracked(&self) -> impl Iterator<Item = (&str, &Position, &PositionHealth)> {
+        self.markets.iter().flat_map(|m| {
+            m.tracked.values().map(move |t| (m.name.as_str(), &t.chain.position, &t.chain.health))
+        })
+    }
+
+    /// The consecutive unhealthy blocks of every tracked position, `(market, user, count)`.
+    pub fn unhealthy_counts(&self) -> impl Iterator<Item = (&str, Address, u64)> {
+        self.markets.iter().flat_map(|m| {
+            m.tracked.iter().map(move |(u, t)| (m.name.as_str(), *u, t.blocks_unhealthy))
+        })
+    }
+
+    /// Totals since start.
+    pub const fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// Processes everything the source has beyond the pipeline's head: back-fills every
+    /// missing block, detects reorgs by parent hash (walking back to the common ancestor and
+    /// rolling back), and returns one report per event. `on_event` sees each event before it
+    /// is applied (a recorder writes it down).
+    pub async fn sync_with(
+        &mut self,
+        source: &dyn BlockSource,
+        mut on_event: impl FnMut(&ChainEvent),
+    ) -> Result<Vec<BlockReport>> {
+        let mut reports = Vec::new();
+        while let Some(r) = self.sync_step(source, &mut on_event).await? {
+            reports.push(r);
+        }
+        Ok(reports)
+    }
+
+    /// Applies the next event past the pipeline's head — the next block, or a reorg rollback
+    /// when the next block's parent is not the head — or returns `None` when the pipeline is
+    /// at the source's latest block.
+    pub async fn sync_step(
+        &mut self,
+        source: &dyn BlockSource,
+        mut on_event: impl FnMut(&ChainEvent),
+    ) -> Result<Option<BlockReport>> {
+        let Some(head) = self.head() else {
+            return Err(BotError::Config { reason: "the pipeline was not bootstrapped".into() });
+        };
+        let latest = source.latest_block().await.map_err(chain("reading the head"))?;
+        telemetry::block_lag(latest, head.number);
+        if head.number >= latest {
+            // Same height: a reorg that replaced the head shows as a changed hash.
+            let same = source
+                .header(head.number)
+                .await
+                .map_err(chain(format!("reading block {}", head.number)))?;
+            if same.is_some_and(|h| h.hash != head.hash) && head.number == latest {
+                let event = ChainEvent::Reorg { ancestor: self.find_ancestor(source).await? };
+                on_event(&event);
+                return self.handle(event).await.map(Some);
+            }
+            return Ok(None);
+        }
+        let next = head.number + 1;
+        let Some(header) =
+            source.header(next).await.map_err(chain(format!("reading block {next}")))?
+        else {
+            return Ok(None);
+        };
+        let event = if header.parent_hash == head.hash {
+            let logs = source
+                .block_logs(&header, &self.filter)
+                .await
+                .map_err(chain(format!("reading the logs of block {next}")))?;
+            if logs.iter().any(|l| l.removed) {
+                // The node is mid-reorg; the next pass sees the new branch.
+                return Ok(None);
+            }
+            ChainEvent::Block(BlockData { header, logs })
+        } else {
+            ChainEvent::Reorg { ancestor: self.find_ancestor(source).await? }
+        };
+        on_event(&event);
+        self.handle(event).await.map(Some)
+    }
+
+    /// [`sync_with`](Self::sync_with) without an observer.
+    pub async fn sync(&mut self, source: &dyn BlockSource) -> Result<Vec<BlockReport>> {
+        self.sync_with(source, |_| {}).await
+    }
+
+    async fn find_ancestor(&self, source: &dyn BlockSource) -> Result<u64> {
+        for kept in self.history.iter().rev() {
+            let n = kept.header.number;
+            let theirs =
+                source.header(n).await.map_err(chain(format!("reading block {n} for a reorg")))?;
+            if theirs.is_some_and(|h| h.hash == kept.header.hash) {
+                return Ok(n);
+            }
+        }
+        Err(BotError::ReorgTooDeep {
+            kept: self.history.len(),
+            oldest: self.history.front().map_or(0, |p| p.header.number),
+        })
+    }
+
+    /// Applies one chain event: a block on top of the head, or a reorg rollback.
+    pub async fn handle(&mut self, event: ChainEvent) -> Result<BlockReport> {
+        let started = Instant::now();
+        let mut report = match event {
+            ChainEvent::Block(block) => self.process_block(block).await?,
+            ChainEvent::Reorg { ancestor } => self.rollback(ancestor).await?,
+        };
+        report.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        telemetry::block_done(&report, started.elapsed());
+        telemetry::record_positions(self);
+        telemetry::reserve_stats(&self.reserves.stats());
+        Ok(report)
+    }
+
+    async fn process_block(&mut self, block: BlockData) -> Result<BlockReport> {
+        let BlockData { header, logs } = block;
+        let n = header.number;
+        if let Some(head) = self.head()
+            && (header.parent_hash != head.hash || n != head.number + 1)
+        {
+            return Err(BotError::NotChild { number: n, head: head.number, head_hash: head.hash });
+        }
+        let mut report = BlockReport { block: n, logs: logs.len(), ..BlockReport::default() };
+        let mut undo = Vec::new();
+
+        // 1. Decode.
+        let t = Instant::now();
+        let decoded: Vec<_> = logs.iter().filter_map(|l| self.decoder.decode(l).ok()).collect();
+        report.decoded = decoded.len();
+        telemetry::stage("decode", t.elapsed());
+
+        // 2. Pools, and what the events touched.
+        let t = Instant::now();
+        let mut touched: Vec<HashSet<Address>> = vec![HashSet::new(); self.markets.len()];
+        let mut price_moved = vec![false; self.markets.len()];
+        let mut touched_pools = Vec::new();
+        for log in &decoded {
+            for change in log.state_changes() {
+                match change {
+                    StateChange::Pool { pool, .. } => {
+                        if self.pools.contains_key(&pool) {
+                            touched_pools.push(pool);
+                            match self.reserves.apply(log) {
+                                Applied::Updated => report.pools_updated += 1,
+                                Applied::Invalidated => {
+                                    self.needs_fetch.insert(pool);
+                                }
+                                Applied::Unchanged => {}
+                            }
+                        }
+                    }
+                    StateChange::Position { market, user, .. } => {
+                        if let Some(&i) = self.emitter_market.get(&market) {
+                            touched[i].insert(user);
+                        }
+                    }
+                    StateChange::Price { feed, .. } => {
+                        for &i in self.feed_market.get(&feed).into_iter().flatten() {
+                            price_moved[i] = true;
+                        }
+                    }
+                    StateChange::PriceSource { oracle, .. } => {
+                        for &i in self.oracle_market.get(&oracle).into_iter().flatten() {
+                            price_moved[i] = true;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        touched_pools.sort_unstable();
+        touched_pools.dedup();
+        // Read every pool this block changed, and every configured pool the cache no longer
+        // holds (invalidated, expired, rolled back): a hit when the events kept it current,
+        // else one batched read at this block, after its events.
+        for p in &touched_pools {
+            if self.reserves.cached(p).is_none() {
+                self.needs_fetch.insert(*p);
+            }
+        }
+        for p in self.pools.keys() {
+            if !self.needs_fetch.contains(p) && self.reserves.peek(p).is_none() {
+                self.needs_fetch.insert(*p);
+            }
+        }
+        if !self.needs_fetch.is_empty() {
+            let mut keys: Vec<PoolKey> =
+                self.needs_fetch.iter().filter_map(|a| self.pools.get(a).cloned()).collect();
+            keys.sort_unstable_by_key(|k| k.address);
+            for r in self.reserves.warm(&keys, n).await {
+                match r {
+                    Ok(_) => report.pools_fetched += 1,
+                    Err(e) => {
+                        tracing::warn!(block = n, error = %e, "pool read failed; retried next block");
+                    }
+                }
+            }
+            self.needs_fetch.retain(|a| self.reserves.peek(a).is_none());
+        }
+        telemetry::stage("reserves", t.elapsed());
+
+        // 3. Prices, refresh, health, per market.
+        for i in 0..self.markets.len() {
+            let touched = std::mem::take(&mut touched[i]);
+            self.process_market(i, &header, touched, price_moved[i], &mut report, &mut undo)
+                .await?;
+        }
+
+        self.totals.blocks += 1;
+        self.totals.logs += report.logs as u64;
+        self.totals.decoded += report.decoded as u64;
+        self.totals.positions_refreshed += report.positions_refreshed as u64;
+        self.totals.opportunities += report.opportunities.len() as u64;
+        self.history.push_back(Processed { header, undo, pools: touched_pools });
+        while self.history.len() > self.config.max_reorg_depth + 1 {
+            self.history.pop_front();
+        }
+        Ok(report)
+    }
+
+    async fn process_market(
+        &mut self,
+        i: usize,
+        header: &BlockHeader,
+        touched: HashSet<Address>,
+        price_moved: bool,
+        report: &mut BlockReport,
+        undo: &mut Vec<Undo>,
+    ) -> Result<()> {
+        let n = header.number;
+        let watch = self.config.watch_health_factor;
+        let protocol = self.markets[i].protocol.clone();
+        let name = self.markets[i].name.clone();
+
+        // Prices: one read when a watched feed or the oracle moved; positions holding a
+        // moved asset are re-evaluated at the new prices.
+        let t = Instant::now();
+        let mut repriced: BTreeMap<Address, Tracked> = BTreeMap::new();
+        let mut refresh: HashSet<Address> = touched;
+        if price_moved {
+            let prices = protocol
+                .read_prices(&*self.reader, n)
+                .await
+                .map_err(chain(format!("reading {name} prices at block {n}")))?;
+            let m = &mut self.markets[i];
+            let moved: Vec<(Address, U256)> =
+                prices.iter().filter(|p| !m.prices.contains(p)).copied().collect();
+            if !moved.is_empty() {
+                undo.push(Undo::Prices { market: i, before: m.prices.clone() });
+                m.prices = prices;
+                for (user, t) in &m.tracked {
+                    if !moved.iter().any(|(a, _)| t.chain.inputs.holds(*a)) {
+                        continue;
+                    }
+                    let mut next = t.clone();
+                    match next.chain.inputs.reprice(&moved) {
+                        Ok(Some(health)) => {
+                            next.chain.health = health;
+                            next.chain.position.health_factor = Some(health.health_factor.wad());
+                            if health.health_factor.wad() < watch {
+                                refresh.insert(*user);
+                            } else {
+                                repriced.insert(*user, next);
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(user = %user, error = %e, "repricing failed; re-reading");
+                            refresh.insert(*user);
+                        }
+                    }
+                }
+            }
+        }
+        telemetry::stage("prices", t.elapsed());
+
+        // Watch list and rolling reconciliation.
+        let m = &mut self.markets[i];
+        for (user, t) in &m.tracked {
+            if t.blocks_unhealthy > 0 || t.chain.health.health_factor.wad() < watch {
+                refresh.insert(*user);
+            }
+        }
+        let slice = m.tracked.len().div_ceil(self.config.reconcile_blocks as usize);
+        if slice > 0 {
+            let start = m.cursor.map_or(Bound::Unbounded, Bound::Excluded);
+            let mut picked: Vec<Address> =
+                m.tracked.range((start, Bound::Unbounded)).map(|(u, _)| *u).take(slice).collect();
+            if picked.len() < slice {
+                let more = slice - picked.len();
+                picked.extend(m.tracked.keys().take(more).copied());
+            }
+            m.cursor = picked.last().copied();
+            refresh.extend(picked);
+        }
+        for u in refresh.iter() {
+            repriced.remove(u);
+        }
+
+        // Refresh in one batch.
+        let t = Instant::now();
+        let mut users: Vec<Address> = refresh.into_iter().collect();
+        users.sort_unstable();
+        let read = if users.is_empty() {
+            Vec::new()
+        } else {
+            protocol
+                .read_positions(&*self.reader, &users, n)
+                .await
+                .map_err(chain(format!("reading {} {name} positions at block {n}", users.len())))?
+        };
+        report.positions_refreshed += read.len();
+        telemetry::stage("refresh", t.elapsed());
+
+        // Health and store.
+        let t = Instant::now();
+        let m = &mut self.markets[i];
+        let mut evaluated: Vec<Address> = Vec::with_capacity(read.len() + repriced.len());
+        let mut writes: Vec<Position> = Vec::with_capacity(evaluated.capacity());
+        let mut removed = Vec::new();
+        for cp in read {
+            let user = cp.position.user;
+            let before = m.tracked.get(&user).cloned();
+            if cp.has_debt() {
+                let blocks_unhealthy = before.as_ref().map_or(0, |b| b.blocks_unhealthy);
+                let next = Tracked { chain: cp, blocks_unhealthy };
+                if before.as_ref() != Some(&next) || m.written.get(&user) != Some(&n) {
+                    writes.push(next.stored(n));
+                }
+                undo.push(Undo::Position { market: i, user, before });
+                m.tracked.insert(user, next);
+                evaluated.push(user);
+            } else if before.is_some() {
+                undo.push(Undo::Position { market: i, user, before });
+                m.tracked.remove(&user);
+                m.written.remove(&user);
+                removed.push(user);
+            }
+        }
+        for (user, next) in repriced {
+            let before = m.tracked.insert(user, next);
+            writes.push(m.tracked[&user].stored(n));
+            undo.push(Undo::Position { market: i, user, before });
+            evaluated.push(user);
+        }
+        report.positions_repriced += evaluated.len().saturating_sub(report.positions_refreshed);
+        for u in &removed {
+            self.store.remove(&name, *u).await.map_err(store("removing a closed position"))?;
+        }
+        report.positions_removed += removed.len();
+        if !writes.is_empty() {
+            self.store.upsert_many(&writes).await.map_err(store("writing positions"))?;
+            for w in &writes {
+                self.markets[i].written.insert(w.user, n);
+            }
+        }
+        let shared = self.store.clone();
+        let verdicts = join_all(evaluated.iter().map(|user| {
+            let healthy = !self.markets[i].tracked[user].chain.health.liquidatable;
+            let store = shared.clone();
+            let name = name.clone();
+            let user = *user;
+            async move { (user, store.update_health(&name, user, healthy, n).await) }
+        }))
+        .await;
+        let m = &mut self.markets[i];
+        for (user, result) in verdicts {
+            let count = result.map_err(store("recording health"))?.unwrap_or(0);
+            let Some(t) = m.tracked.get_mut(&user) else { continue };
+            t.blocks_unhealthy = count;
+            if count == self.config.confirmations {
+                report.opportunities.push(opportunity(&name, n, t));
+            }
+        }
+        report.opportunities.sort_by(|a, b| (&a.protocol, a.user).cmp(&(&b.protocol, b.user)));
+        telemetry::stage("health", t.elapsed());
+        Ok(())
+    }
+
+    async fn rollback(&mut self, ancestor: u64) -> Result<BlockReport> {
+        let mut report = BlockReport { block: ancestor, reorg: true, ..BlockReport::default() };
+        if self.history.front().is_none_or(|p| p.header.number > ancestor) {
+            return Err(BotError::ReorgTooDeep {
+                kept: self.history.len(),
+                oldest: self.history.front().map_or(0, |p| p.header.number),
+            });
+        }
+        let mut restore: HashMap<(usize, Address), Option<Tracked>> = HashMap::new();
+        let mut pools = HashSet::new();
+        while self.history.back().is_some_and(|p| p.header.number > ancestor) {
+            let Some(p) = self.history.pop_back() else { break };
+            pools.extend(p.pools);
+            for u in p.undo.into_iter().rev() {
+                match u {
+                    Undo::Position { market, user, before } => {
+                        restore.insert((market, user), before);
+                    }
+                    Undo::Prices { market, before } => self.markets[market].prices = before,
+                }
+            }
+        }
+        let mut writes: Vec<Vec<Position>> = vec![Vec::new(); self.markets.len()];
+        for ((market, user), before) in restore {
+            let m = &mut self.markets[market];
+            match before {
+                Some(t) => {
+                    let block = t.chain.position.last_update_block;
+                    writes[market].push(t.stored(block));
+                    m.written.insert(user, block);
+                    m.tracked.insert(user, t);
+                }
+                None => {
+                    m.tracked.remove(&user);
+                    m.written.remove(&user);
+                    self.store
+                        .remove(&m.name, user)
+                        .await
+                        .map_err(store("rolling back a position"))?;
+                    report.positions_removed += 1;
+                }
+            }
+        }
+        for (market, w) in writes.iter().enumerate() {
+            if !w.is_empty() {
+                report.positions_refreshed += w.len();
+                self.store.restore_many(w).await.map_err(store("rolling back positions"))?;
+                tracing::debug!(market = self.markets[market].name, n = w.len(), "restored");
+            }
+        }
+        self.reserves.invalidate_many(pools.iter());
+        self.needs_fetch.extend(pools);
+        self.totals.reorgs += 1;
+        tracing::warn!(ancestor, "reorg: caches rolled back");
+        Ok(report)
+    }
+}
+
+fn opportunity(name: &str, block: u64, t: &Tracked) -> Opportunity {
+    let health = &t.chain.health;
+    let liquidation = match &t.chain.inputs {
+        HealthInputs::Aave(a) => {
+            let view = a.position();
+            let mut best: Option<LiquidationHint> = None;
+            for c in &a.reserves {
+                for d in &a.reserves {
+                    let Ok(plan) = view.plan_liquidation(c.asset, d.asset, U256::MAX) else {
+                        continue;
+                    };
+                    let hint = LiquidationHint {
+                        collateral_asset: c.asset,
+                        debt_asset: d.asset,
+                        debt_to_cover: plan.debt_to_cover,
+                        collateral_to_liquidator: plan.collateral_to_liquidator,
+                        gross_profit_base: plan.gross_profit_base(),
+                    };
+                    if best.as_ref().is_none_or(|b| hint.gross_profit_base > b.gross_profit_base) {
+                        best = Some(hint);
+                    }
+                }
+            }
+            best
+        }
+        _ => None,
+    };
+    Opportunity {
+        block,
+        protocol: name.to_owned(),
+        user: t.chain.position.user,
+        health_factor: health.health_factor.wad(),
+        blocks_unhealthy: t.blocks_unhealthy,
+        collateral_value: health.collateral_value,
+        debt_value: health.debt_value,
+        liquidation,
+    }
+}
+
+fn feeds(config: &BotConfig, market: &str) -> Vec<Address> {
+    config.price_feeds.iter().filter(|f| f.market == market).map(|f| f.feed).collect()
+}
+
+fn chain(context: impl Into<String>) -> impl FnOnce(mev_rebuild::RebuildError) -> BotError {
+    let context = context.into();
+    move |source| BotError::Chain { context, source: Box::new(source) }
+}
+
+fn store(context: &'static str) -> impl FnOnce(mev_position_cache::StoreError) -> BotError {
+    move |source| BotError::Store { context: context.into(), source: Box::new(source) }
+}
+
+/// Health factor bucket label for metrics and summaries.
+pub(crate) fn bucket(hf: HealthFactor) -> &'static str {
+    let wad = hf.wad();
+    let wad_of = |milli: u64| U256::from(milli) * U256::from(1_000_000_000_000_000u64);
+    if wad < wad_of(1000) {
+        "lt_1.00"
+    } else if wad < wad_of(1050) {
+        "1.00_1.05"
+    } else if wad < wad_of(1100) {
+        "1.05_1.10"
+    } else if wad < wad_of(1500) {
+        "1.10_1.50"
+    } else {
+        "ge_1.50"
+    }
+}

@@ -1,0 +1,80 @@
+//! Metrics (through the `metrics` facade) and the optional Prometheus endpoint.
+//!
+//! | metric | kind | labels |
+//! |---|---|---|
+//! | `mev_bot_block_lag_blocks` | gauge | |
+//! | `mev_bot_head_block` | gauge | |
+//! | `mev_bot_block_seconds` | histogram | |
+//! | `mev_bot_stage_seconds` | histogram | `stage` = decode, reserves, prices, refresh, health |
+//! | `mev_bot_blocks_total`, `mev_bot_reorgs_total`, `mev_bot_logs_total` | counter | |
+//! | `mev_bot_opportunities_total` | counter | |
+//! | `mev_bot_positions` | gauge | `bucket` = `lt_1.00`, `1.00_1.05`, `1.05_1.10`, `1.10_1.50`, `ge_1.50` |
+//! | `mev_bot_reserve_cache_hit_ratio` | gauge | |
+//! | `mev_bot_reserve_cache_entries` | gauge | |
+//!
+//! The caches' own counters (`reserve_cache_*`, `position_cache_*`) appear on the same endpoint.
+
+use std::{net::SocketAddr, time::Duration};
+
+use mev_reserve_cache::CacheStats;
+
+use crate::{BotError, Result, pipeline::BlockReport};
+
+const BUCKETS: [&str; 5] = ["lt_1.00", "1.00_1.05", "1.05_1.10", "1.10_1.50", "ge_1.50"];
+
+/// Serves every metric in the Prometheus text format at `http://{addr}/metrics` (any path
+/// answers), from a task on the current tokio runtime. Latency histograms have buckets from
+/// 50 µs to 10 s.
+pub fn serve_prometheus(addr: SocketAddr) -> Result<()> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    let buckets = [
+        0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+        0.5, 1.0, 2.5, 10.0,
+    ];
+    PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
+        .and_then(|b| b.install())
+        .map_err(|e| BotError::InvalidArgument {
+            what: "--metrics-addr",
+            reason: format!("cannot serve metrics on {addr}: {e}"),
+        })
+}
+
+pub(crate) fn stage(name: &'static str, elapsed: Duration) {
+    metrics::histogram!("mev_bot_stage_seconds", "stage" => name).record(elapsed.as_secs_f64());
+}
+
+pub(crate) fn block_lag(latest: u64, head: u64) {
+    metrics::gauge!("mev_bot_block_lag_blocks").set(latest.saturating_sub(head) as f64);
+}
+
+pub(crate) fn block_done(report: &BlockReport, elapsed: Duration) {
+    if report.reorg {
+        metrics::counter!("mev_bot_reorgs_total").increment(1);
+        return;
+    }
+    metrics::histogram!("mev_bot_block_seconds").record(elapsed.as_secs_f64());
+    metrics::gauge!("mev_bot_head_block").set(report.block as f64);
+    metrics::counter!("mev_bot_blocks_total").increment(1);
+    metrics::counter!("mev_bot_logs_total").increment(report.logs as u64);
+    metrics::counter!("mev_bot_opportunities_total").increment(report.opportunities.len() as u64);
+}
+
+pub(crate) fn record_positions(p: &crate::Pipeline) {
+    let mut counts = [0u64; BUCKETS.len()];
+    for (_, _, health) in p.tracked() {
+        let b = crate::pipeline::bucket(health.health_factor);
+        if let Some(i) = BUCKETS.iter().position(|x| *x == b) {
+            counts[i] += 1;
+        }
+    }
+    for (label, n) in BUCKETS.iter().zip(counts) {
+        metrics::gauge!("mev_bot_positions", "bucket" => *label).set(n as f64);
+    }
+}
+
+pub(crate) fn reserve_stats(stats: &CacheStats) {
+    metrics::gauge!("mev_bot_reserve_cache_hit_ratio").set(stats.hit_rate_bps() as f64 / 10_000.0);
+    metrics::gauge!("mev_bot_reserve_cache_entries").set(stats.entries as f64);
+}
