@@ -64,6 +64,7 @@ sol! {
         function mint(address to) external returns (uint256 liquidity);
         function burn(address to) external returns (uint256 amount0, uint256 amount1);
         function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data) external;
+        function sync() external;
     }
 
     /// Uniswap V3 factory (`@uniswap/v3-core` 1.0.1).

@@ -448,7 +448,9 @@ impl Pipeline {
                 .await
                 .map_err(chain(format!("reading {} prices", m.name)))?;
         }
-        let pools: Vec<PoolKey> = self.pools.values().cloned().collect();
+        // Sorted: the same pools give the same requests (a replay answers them by content).
+        let mut pools: Vec<PoolKey> = self.pools.values().cloned().collect();
+        pools.sort_unstable_by_key(|k| k.address);
         for r in self.reserves.warm(&pools, head.number).await {
             r.map_err(|e| BotError::Chain {
                 context: format!("reading pools at block {}", head.number),

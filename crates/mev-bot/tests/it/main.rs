@@ -3,4 +3,5 @@
 mod decode_cli;
 mod health_cli;
 mod market;
+mod pipeline;
 mod rebuild_cli;

@@ -1,0 +1,379 @@
+//! The pipeline end to end on the devnet (real Aave V3 and Uniswap V2/V3 bytecode): a price
+//! drop flags positions exactly at their second unhealthy block, liquidations update or remove
+//! them, pool state equals the chain, metrics are served, a replay of the recording yields the
+//! same opportunities, and a reorg leaves the caches equal to the chain.
+
+use std::{
+    io::{Read, Write},
+    sync::Arc,
+};
+
+use alloy_primitives::{Address, U256};
+use mev_bot::{
+    BlockReport, BotConfig, ChainEvent, Opportunity, Pipeline, PoolConfig, RECORDING_FORMAT,
+    Recording, RecordingReader, RpcChain, replay,
+};
+use mev_devnet::{SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool, bindings, tx_request};
+use mev_position_cache::{InMemoryPositionStore, PositionStore};
+use mev_rebuild::{AaveV3Config, AaveV3Protocol, ChainReader, LendingProtocol};
+use mev_reserve_cache::PoolState;
+
+use crate::market::Market;
+
+fn e18(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18))
+}
+
+/// The devnet market plus one V2 pair and one V3 pool on two fresh tokens.
+struct Scenario {
+    market: Market,
+    pair: UniswapV2Pair,
+    pool: UniswapV3Pool,
+    config: BotConfig,
+}
+
+impl Scenario {
+    async fn start() -> Self {
+        let market = Market::start().await;
+        let d = &market.devnet;
+        let me = d.deployer();
+        let t0 = d.deploy_erc20(e18(1_000_000_000)).await.expect("token");
+        let t1 = d.deploy_erc20(e18(1_000_000_000)).await.expect("token");
+        let v2 = d.deploy_uniswap_v2().await.expect("uniswap v2");
+        let pair = v2.create_pair(t0, t1).await.expect("pair");
+        pair.add_liquidity(me, e18(1_000_000), e18(1_000_000)).await.expect("liquidity");
+        let v3 = d.deploy_uniswap_v3().await.expect("uniswap v3");
+        let pool = v3.create_pool(t0, t1, 3000, SQRT_PRICE_1_1).await.expect("pool");
+        let (lo, hi) = pool.full_range();
+        pool.mint_position(me, lo, hi, e18(1_000_000), e18(1_000_000)).await.expect("mint");
+        let config = BotConfig {
+            aave_v3: vec![AaveV3Config {
+                pool: market.aave.pool(),
+                data_provider: market.aave.data_provider(),
+                start_block: market.deploy_block,
+                ..AaveV3Config::default()
+            }],
+            pools: vec![
+                PoolConfig::UniswapV2 { address: pair.address() },
+                PoolConfig::UniswapV3 { address: pool.address() },
+            ],
+            ..BotConfig::default()
+        };
+        let config = BotConfig::from_toml(&toml_of(&config)).expect("config round-trips");
+        Self { market, pair, pool, config }
+    }
+
+    fn asset(&self, symbol: &str) -> Address {
+        self.market.aave.asset(symbol).expect("asset")
+    }
+
+    fn units(&self, symbol: &str, n: u64) -> U256 {
+        self.market.aave.units(self.asset(symbol), n).expect("units")
+    }
+
+    async fn pool_states(&self) -> [PoolState; 2] {
+        let r = self.pair.reserves().await.expect("reserves");
+        let s = self.pool.slot0().await.expect("slot0");
+        [
+            PoolState::UniswapV2 {
+                reserve0: U256::from(r.reserve0),
+                reserve1: U256::from(r.reserve1),
+            },
+            PoolState::UniswapV3 {
+                sqrt_price_x96: s.sqrtPriceX96,
+                tick: i32::try_from(s.tick).expect("tick"),
+                liquidity: self.pool.liquidity().await.expect("liquidity"),
+            },
+        ]
+    }
+
+    /// Gives `who` `n` whole units of `symbol` and approves the pool.
+    async fn fund(&self, who: Address, symbol: &str, n: u64) {
+        let aave = &self.market.aave;
+        aave.mint(self.asset(symbol), who, self.units(symbol, n)).await.expect("mint");
+        self.market.devnet.set_balance(who, e18(10)).await.expect("gas");
+        aave.approve(who, self.asset(symbol)).await.expect("approve");
+    }
+}
+
+fn toml_of(config: &BotConfig) -> String {
+    toml::to_string(config).expect("TOML")
+}
+
+/// A live pipeline on the devnet, recording what it reads.
+struct Live {
+    chain: RpcChain,
+    recorder: Arc<RecordingReader>,
+    pipeline: Pipeline,
+    events: Vec<ChainEvent>,
+    reports: Vec<BlockReport>,
+}
+
+impl Live {
+    async fn start(s: &Scenario) -> Self {
+        let chain = RpcChain::connect(s.market.devnet.rpc_url()).await.expect("connect");
+        let recorder = Arc::new(RecordingReader::new(chain.reader()));
+        let store: Arc<dyn PositionStore> = Arc::new(InMemoryPositionStore::new());
+        let pipeline = Pipeline::from_config(&s.config, recorder.clone(), store, &chain)
+            .await
+            .expect("bootstrap");
+        Self { chain, recorder, pipeline, events: Vec::new(), reports: Vec::new() }
+    }
+
+    /// Processes every new block; returns their reports.
+    async fn sync(&mut self) -> Vec<BlockReport> {
+        let events = &mut self.events;
+        let reports = self
+            .pipeline
+            .sync_with(&self.chain, |e| events.push(e.clone()))
+            .await
+            .expect("pipeline sync");
+        self.reports.extend(reports.iter().cloned());
+        reports
+    }
+
+    fn opportunities(&self) -> Vec<Opportunity> {
+        self.reports.iter().flat_map(|r| r.opportunities.iter().cloned()).collect()
+    }
+
+    fn recording(&self, config: &BotConfig, start: mev_bot::BlockHeader) -> Recording {
+        let (calls, log_queries) = self.recorder.take();
+        Recording {
+            format: RECORDING_FORMAT,
+            description: "devnet: Uniswap V2/V3 swaps, Aave V3 borrows and repays, WETH \
+                          $2,000 -> $1,700, two liquidations"
+                .into(),
+            config: config.clone(),
+            start,
+            events: self.events.clone(),
+            calls,
+            log_queries,
+            opportunities: self.opportunities(),
+        }
+    }
+}
+
+/// Fetches `http://addr/metrics`.
+fn scrape(addr: std::net::SocketAddr) -> String {
+    let mut s = std::net::TcpStream::connect(addr).expect("metrics endpoint");
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
+    let mut body = String::new();
+    s.read_to_string(&mut body).expect("read");
+    body
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn price_drop_liquidations_pools_metrics_and_replay() {
+    let metrics_addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    mev_bot::telemetry::serve_prometheus(metrics_addr).expect("metrics endpoint");
+
+    let s = Scenario::start().await;
+    let d = &s.market.devnet;
+    let aave = &s.market.aave;
+    let me = d.deployer();
+    let mut live = Live::start(&s).await;
+    let start = live.pipeline.head().expect("head");
+    let b = &s.market.borrowers;
+    assert_eq!(live.pipeline.positions(), 5, "the five borrowers are tracked at bootstrap");
+
+    // Swaps on both pools: applied in place.
+    s.pair.swap_exact_in(me, true, e18(1_000)).await.expect("v2 swap");
+    s.pool.swap_exact_in(me, false, e18(2_000)).await.expect("v3 swap");
+    live.sync().await;
+    assert_eq!(s.pool_states().await.to_vec(), pool_states(&live.pipeline, &s));
+
+    // A new borrower appears through its Borrow event.
+    let newcomer = Address::repeat_byte(0x66);
+    s.fund(newcomer, "WETH", 10).await;
+    aave.supply(newcomer, s.asset("WETH"), s.units("WETH", 10)).await.expect("supply");
+    aave.borrow(newcomer, s.asset("USDC"), s.units("USDC", 12_000)).await.expect("borrow");
+    live.sync().await;
+    assert!(live.pipeline.tracked().any(|(_, p, _)| p.user == newcomer), "newcomer tracked");
+
+    // Borrower 1 repays everything: removed from cache and store.
+    s.fund(b[0], "USDC", 5_000).await;
+    aave.repay(b[0], s.asset("USDC"), U256::MAX).await.expect("repay");
+    live.sync().await;
+    assert!(!live.pipeline.tracked().any(|(_, p, _)| p.user == b[0]));
+    assert_eq!(live.pipeline.store().get("aave-v3", b[0]).await.expect("get"), None);
+
+    // WETH $2,000 -> $1,700: borrowers 3 (HF 1.10) and 4 (HF 1.04) fall below 1.
+    let receipt = aave
+        .set_price(s.asset("WETH"), U256::from(1_700u64 * 100_000_000))
+        .await
+        .expect("price drop");
+    let drop_block = receipt.block_number.expect("mined");
+    let reports = live.sync().await;
+    assert!(reports.iter().all(|r| r.opportunities.is_empty()), "first unhealthy block: none");
+    let counts = |p: &Pipeline, u: Address| {
+        p.unhealthy_counts().find(|(_, x, _)| *x == u).map(|(_, _, c)| c)
+    };
+    assert_eq!(counts(&live.pipeline, b[2]), Some(1));
+    assert_eq!(counts(&live.pipeline, b[3]), Some(1));
+    assert_eq!(counts(&live.pipeline, b[1]), Some(0));
+
+    // The second unhealthy block flags both, exactly there.
+    d.mine(1).await.expect("mine");
+    live.sync().await;
+    let flagged = live.opportunities();
+    assert_eq!(
+        flagged.iter().map(|o| (o.block, o.user)).collect::<Vec<_>>(),
+        vec![(drop_block + 1, b[2]), (drop_block + 1, b[3])],
+    );
+    for o in &flagged {
+        assert!(o.health_factor < e18(1), "{o:?}");
+        let chain_hf = aave.user_account_data(o.user).await.expect("account").healthFactor;
+        assert_eq!(o.health_factor, chain_hf, "HF equals getUserAccountData at the head");
+        let l = o.liquidation.as_ref().expect("an Aave opportunity carries a liquidation");
+        assert!(l.debt_to_cover > U256::ZERO && l.gross_profit_base > U256::ZERO, "{l:?}");
+    }
+    // A third unhealthy block does not flag them again.
+    d.mine(1).await.expect("mine");
+    live.sync().await;
+    assert_eq!(live.opportunities().len(), 2);
+
+    // Liquidations: borrower 3 entirely (removed), borrower 4 half its DAI (updated).
+    let liquidator = Address::repeat_byte(0x77);
+    s.fund(liquidator, "USDC", 20_000).await;
+    s.fund(liquidator, "DAI", 20_000).await;
+    aave.liquidation_call(liquidator, s.asset("WETH"), s.asset("USDC"), b[2], U256::MAX, false)
+        .await
+        .expect("liquidate borrower 3");
+    live.sync().await;
+    assert!(!live.pipeline.tracked().any(|(_, p, _)| p.user == b[2]), "repaid in full: removed");
+    assert_eq!(live.pipeline.store().get("aave-v3", b[2]).await.expect("get"), None);
+    let dai = s.asset("DAI");
+    let before = aave.user_reserve_data(dai, b[3]).await.expect("debt").currentVariableDebt;
+    aave.liquidation_call(liquidator, s.asset("WETH"), dai, b[3], before / U256::from(2), false)
+        .await
+        .expect("liquidate borrower 4");
+    live.sync().await;
+    let chain_debt = aave.user_reserve_data(dai, b[3]).await.expect("debt").currentVariableDebt;
+    let stored = live.pipeline.store().get("aave-v3", b[3]).await.expect("get").expect("kept");
+    assert_eq!(stored.debt.iter().find(|l| l.asset == dai).map(|l| l.amount), Some(chain_debt));
+    assert!(chain_debt < before);
+
+    // More swaps; pool state still equals the chain.
+    s.pair.swap_exact_in(me, false, e18(500)).await.expect("v2 swap");
+    s.pool.swap_exact_in(me, true, e18(700)).await.expect("v3 swap");
+    live.sync().await;
+    assert_eq!(s.pool_states().await.to_vec(), pool_states(&live.pipeline, &s));
+
+    // Metrics endpoint.
+    let body = tokio::task::spawn_blocking(move || scrape(metrics_addr)).await.unwrap();
+    for needle in [
+        "mev_bot_blocks_total",
+        "mev_bot_block_lag_blocks",
+        "mev_bot_stage_seconds_bucket{stage=\"decode\"",
+        "mev_bot_stage_seconds_bucket{stage=\"refresh\"",
+        "mev_bot_positions{bucket=\"lt_1.00\"}",
+        "mev_bot_reserve_cache_hit_ratio",
+        "mev_bot_opportunities_total",
+    ] {
+        assert!(body.contains(needle), "{needle} missing from:\n{body}");
+    }
+
+    // Replay of the recording: the same opportunities and the same final positions.
+    let recording = live.recording(&s.config, start);
+    if let Ok(path) = std::env::var("MEV_BOT_WRITE_RECORDING") {
+        recording.save(path.as_ref()).expect("write recording");
+    }
+    let store: Arc<dyn PositionStore> = Arc::new(InMemoryPositionStore::new());
+    let (replayed, opportunities, _) = replay(&recording, store, |_| {}).await.expect("replay");
+    assert_eq!(opportunities, live.opportunities());
+    let summary = |p: &Pipeline| {
+        let mut v: Vec<_> =
+            p.tracked().map(|(m, pos, h)| (m.to_owned(), pos.clone(), *h)).collect();
+        v.sort_by_key(|x| x.1.user);
+        v
+    };
+    assert_eq!(summary(&replayed), summary(&live.pipeline));
+}
+
+fn pool_states(p: &Pipeline, s: &Scenario) -> Vec<PoolState> {
+    [s.pair.address(), s.pool.address()]
+        .iter()
+        .map(|a| p.reserves().peek(a).expect("pool cached").state.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reorg_rolls_caches_back_to_the_chain() {
+    let s = Scenario::start().await;
+    let d = &s.market.devnet;
+    let aave = &s.market.aave;
+    let me = d.deployer();
+    let b = &s.market.borrowers;
+    let mut live = Live::start(&s).await;
+
+    // Three blocks: a V2 swap, a V3 swap, and borrower 2 borrowing more.
+    s.pair.swap_exact_in(me, true, e18(3_000)).await.expect("v2 swap");
+    s.pool.swap_exact_in(me, false, e18(4_000)).await.expect("v3 swap");
+    aave.borrow(b[1], s.asset("USDC"), s.units("USDC", 1_500)).await.expect("borrow");
+    live.sync().await;
+    let head = live.pipeline.head().expect("head").number;
+
+    // Replace the last two blocks (the V3 swap and the borrow) with a different branch: a
+    // transfer into the pair plus `sync()`, and borrower 5 repaying part of its WBTC debt.
+    let pair_token0 = s.pair.token0();
+    let wbtc = s.asset("WBTC");
+    s.fund(b[4], "WBTC", 1).await;
+    let head_before_reorg = d.block_number().await.unwrap();
+    let txs = vec![
+        (
+            tx_request(
+                me,
+                pair_token0,
+                &bindings::IERC20::transferCall { to: s.pair.address(), value: e18(777) },
+            ),
+            0,
+        ),
+        (tx_request(me, s.pair.address(), &bindings::IUniswapV2Pair::syncCall {}), 0),
+        (
+            tx_request(
+                b[4],
+                aave.pool(),
+                &bindings::IPool::repayCall {
+                    asset: wbtc,
+                    amount: s.units("WBTC", 1) / U256::from(100),
+                    interestRateMode: U256::from(2),
+                    onBehalfOf: b[4],
+                },
+            ),
+            1,
+        ),
+    ];
+    // The funding above added blocks; process them, then reorg the last two.
+    live.sync().await;
+    assert_eq!(live.pipeline.head().unwrap().number, head_before_reorg);
+    assert!(head_before_reorg > head);
+    d.reorg(2, txs).await.expect("anvil_reorg");
+    d.mine(1).await.expect("mine");
+    let reports = live.sync().await;
+    assert!(reports.first().is_some_and(|r| r.reorg), "first event is the rollback: {reports:?}");
+
+    // Pools equal the chain.
+    assert_eq!(s.pool_states().await.to_vec(), pool_states(&live.pipeline, &s));
+    // Every tracked position equals the chain at the block it was read at, and the store
+    // holds what the pipeline tracks.
+    let chain = RpcChain::connect(d.rpc_url()).await.unwrap();
+    let reader: Arc<dyn ChainReader> = chain.reader();
+    let latest = reader.block_number().await.unwrap();
+    let protocol =
+        AaveV3Protocol::connect(&*reader, s.config.aave_v3[0].clone(), latest).await.unwrap();
+    let tracked: Vec<_> = live.pipeline.tracked().map(|(_, p, h)| (p.clone(), *h)).collect();
+    assert!(!tracked.is_empty());
+    for (p, h) in tracked {
+        let at = p.last_update_block;
+        let chain_pos = protocol.read_positions(&*reader, &[p.user], at).await.unwrap().remove(0);
+        assert_eq!(chain_pos.position.debt, p.debt, "{} at block {at}", p.user);
+        assert_eq!(chain_pos.position.collateral, p.collateral, "{} at block {at}", p.user);
+        assert_eq!(chain_pos.health, h, "{} at block {at}", p.user);
+        let stored = live.pipeline.store().get("aave-v3", p.user).await.unwrap().expect("stored");
+        assert_eq!((stored.debt, stored.collateral), (p.debt.clone(), p.collateral.clone()));
+    }
+}
