@@ -54,8 +54,17 @@ fn default_multicall() -> Address {
 impl BotConfig {
     /// Parses a TOML document. Fails with [`BotError::Config`] naming the offending key.
     pub fn from_toml(text: &str) -> Result<Self> {
-        let mut config: Self =
-            toml::from_str(text).map_err(|e| BotError::Config { reason: e.to_string() })?;
+        let mut config: Self = toml::from_str(text).map_err(|e| BotError::Config {
+            reason: match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!("line {line}, column {column}: {}", e.message().trim())
+                }
+                None => e.message().trim().to_owned(),
+            },
+        })?;
         if config.multicall == Address::ZERO {
             config.multicall = MULTICALL3_ADDRESS;
         }
@@ -187,10 +196,11 @@ pub struct PipelineConfig {
     /// block. Default `1.05e18`.
     #[serde(with = "decimal_u256")]
     pub watch_health_factor: U256,
-    /// Every tracked position is re-read from chain at least once per this many blocks
-    /// (rolling reconciliation; keep `reconcile_blocks × block time` below the store's TTL).
-    /// Default 20.
-    pub reconcile_blocks: u64,
+    /// Every tracked position is re-read from chain (and rewritten, refreshing its TTL) at
+    /// least once per this many seconds of chain time: each block re-reads the share of the
+    /// positions its time step covers (rolling reconciliation). Keep it below the store's TTL.
+    /// Default 30 (the position TTL is 60 s).
+    pub reconcile_seconds: u64,
     /// Blocks kept for rolling back a reorg. Default 64.
     pub max_reorg_depth: usize,
     /// Blocks per `eth_getLogs` request when discovering borrowers at start-up. Default 10,000.
@@ -202,7 +212,7 @@ impl Default for PipelineConfig {
         Self {
             confirmations: 2,
             watch_health_factor: U256::from(1_050_000_000_000_000_000u64),
-            reconcile_blocks: 20,
+            reconcile_seconds: 30,
             max_reorg_depth: 64,
             log_range: 10_000,
         }
@@ -214,7 +224,7 @@ impl PipelineConfig {
     pub fn validate(&self) -> Result<()> {
         for (what, v) in [
             ("pipeline.confirmations", self.confirmations),
-            ("pipeline.reconcile_blocks", self.reconcile_blocks),
+            ("pipeline.reconcile_seconds", self.reconcile_seconds),
             ("pipeline.max_reorg_depth", self.max_reorg_depth as u64),
             ("pipeline.log_range", self.log_range),
         ] {

@@ -19,7 +19,8 @@ use mev_bot::{
 use mev_event_decoder::{Decoder, Protocol, Registry};
 use mev_health_calc::AaveVersion;
 use mev_position_cache::{
-    InMemoryPositionStore, PositionStore, RedisConfig, RedisPositionStore, StoreError,
+    FailoverPositionStore, InMemoryPositionStore, PositionStore, RedisConfig, RedisPositionStore,
+    StoreError,
 };
 use mev_rebuild::{
     AaveV3Config, ChainReader, CompoundV2Config, RebuildConfig, RebuildError, RpcChainReader,
@@ -283,7 +284,7 @@ fn run(cli: Cli) -> Result<()> {
                 serve_metrics(&output)?;
                 let mut sink = OpportunitySink::open(output.output.as_deref())?;
                 let chain = rpc_chain(&rpc_url).await?;
-                let store = open_store(redis_url).await?;
+                let store = failover_store(redis_url).await?;
                 let reader: Arc<dyn ChainReader> = chain.reader();
                 let mut pipeline =
                     Pipeline::from_config(&config, reader.clone(), store, &chain).await?;
@@ -528,7 +529,7 @@ fn chain_reader(url: &str) -> Result<RpcChainReader> {
     })
 }
 
-async fn redis_store(url: String) -> Result<RedisPositionStore> {
+fn check_redis_scheme(url: &str) -> Result<()> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     if !matches!(
         scheme.as_deref(),
@@ -539,6 +540,11 @@ async fn redis_store(url: String) -> Result<RedisPositionStore> {
             reason: format!("{url:?} is not a redis:// (or rediss://, redis-cluster://) URL"),
         });
     }
+    Ok(())
+}
+
+async fn redis_store(url: String) -> Result<RedisPositionStore> {
+    check_redis_scheme(&url)?;
     RedisPositionStore::connect(RedisConfig::new(url.clone())).await.map_err(|e| match e {
         StoreError::Config { reason, .. } => {
             BotError::InvalidArgument { what: "--redis-url", reason: format!("{url:?}: {reason}") }
@@ -594,6 +600,31 @@ async fn rpc_chain(url: &str) -> Result<RpcChain> {
         }
         other => BotError::Chain { context: "connecting".into(), source: other.into() },
     })
+}
+
+/// Redis behind a failover to memory (`run`): an outage never stops the pipeline, and what
+/// changed meanwhile is written back on reconnect.
+async fn failover_store(redis_url: Option<String>) -> Result<Arc<dyn PositionStore>> {
+    let Some(url) = redis_url else {
+        return Ok(Arc::new(InMemoryPositionStore::new()));
+    };
+    check_redis_scheme(&url)?;
+    let store = FailoverPositionStore::connect(RedisConfig::new(url.clone())).await.map_err(
+        |e| match e {
+            StoreError::Config { reason, .. } => BotError::InvalidArgument {
+                what: "--redis-url",
+                reason: format!("{url:?}: {reason}"),
+            },
+            source => BotError::Store {
+                context: format!("connecting to Redis (--redis-url {url})"),
+                source: source.into(),
+            },
+        },
+    )?;
+    if let Err(e) = store.primary().ping().await {
+        tracing::warn!(error = %e, "Redis does not answer; positions stay in memory until it does");
+    }
+    Ok(Arc::new(store))
 }
 
 async fn open_store(redis_url: Option<String>) -> Result<Arc<dyn PositionStore>> {

@@ -790,7 +790,16 @@ impl Pipeline {
                 refresh.insert(*user);
             }
         }
-        let slice = m.tracked.len().div_ceil(self.config.reconcile_blocks as usize);
+        // This block's share of the positions: its time step over the reconciliation period
+        // (at least one second), so every position is re-read within the period whatever
+        // the block time.
+        let step = self
+            .history
+            .back()
+            .map_or(1, |prev| header.timestamp.saturating_sub(prev.header.timestamp).max(1));
+        let period = self.config.reconcile_seconds.max(1);
+        let share = (m.tracked.len() as u128 * u128::from(step)).div_ceil(u128::from(period));
+        let slice = usize::try_from(share).unwrap_or(usize::MAX).min(m.tracked.len());
         if slice > 0 {
             let start = m.cursor.map_or(Bound::Unbounded, Bound::Excluded);
             let mut picked: Vec<Address> =

@@ -4,4 +4,5 @@ mod decode_cli;
 mod health_cli;
 mod market;
 mod pipeline;
+mod pipeline_cli;
 mod rebuild_cli;
