@@ -28,7 +28,7 @@ use crate::{BotError, Result};
 /// assert_eq!(config.pools.len(), 1);
 /// # Ok::<(), mev_bot::BotError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BotConfig {
     /// Aave V3 family markets (Aave, Seamless, Spark).
@@ -49,6 +49,19 @@ pub struct BotConfig {
 
 fn default_multicall() -> Address {
     MULTICALL3_ADDRESS
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        Self {
+            aave_v3: Vec::new(),
+            compound_v2: Vec::new(),
+            pools: Vec::new(),
+            price_feeds: Vec::new(),
+            multicall: MULTICALL3_ADDRESS,
+            pipeline: PipelineConfig::default(),
+        }
+    }
 }
 
 impl BotConfig {
@@ -189,8 +202,8 @@ pub struct PriceFeedConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineConfig {
-    /// Consecutive unhealthy blocks before a position becomes an [`Opportunity`]
-    /// (crate::Opportunity). Default 2.
+    /// Consecutive unhealthy blocks before a position becomes an
+    /// [`Opportunity`](crate::Opportunity). Default 2.
     pub confirmations: u64,
     /// Health factor (WAD, `1e18` = 1.0) below which a position is re-read from chain every
     /// block. Default `1.05e18`.
@@ -277,9 +290,17 @@ mod tests {
     }
 
     #[test]
+    fn the_bundled_example_parses() {
+        let text = include_str!("../config/base.example.toml");
+        let c = BotConfig::from_toml(text).unwrap();
+        assert_eq!((c.aave_v3.len(), c.compound_v2.len(), c.pools.len()), (1, 1, 1));
+        assert_eq!(c.compound_v2[0].name, "moonwell");
+        assert_eq!(c.pipeline, PipelineConfig::default());
+    }
+
+    #[test]
     fn round_trips_through_toml() {
         let mut c = BotConfig::default();
-        c.multicall = MULTICALL3_ADDRESS;
         c.pools.push(PoolConfig::Curve { address: Address::repeat_byte(1), n_coins: 3 });
         c.aave_v3.push(AaveV3Config { pool: Address::repeat_byte(2), ..Default::default() });
         let text = toml::to_string(&c).unwrap();

@@ -161,7 +161,7 @@ struct Market {
 /// What to undo when a block is rolled back.
 #[derive(Debug)]
 enum Undo {
-    Position { market: usize, user: Address, before: Option<Tracked> },
+    Position { market: usize, user: Address, before: Option<Box<Tracked>> },
     Prices { market: usize, before: Vec<(Address, U256)> },
 }
 
@@ -646,16 +646,14 @@ impl Pipeline {
         for log in &decoded {
             for change in log.state_changes() {
                 match change {
-                    StateChange::Pool { pool, .. } => {
-                        if self.pools.contains_key(&pool) {
-                            touched_pools.push(pool);
-                            match self.reserves.apply(log) {
-                                Applied::Updated => report.pools_updated += 1,
-                                Applied::Invalidated => {
-                                    self.needs_fetch.insert(pool);
-                                }
-                                Applied::Unchanged => {}
+                    StateChange::Pool { pool, .. } if self.pools.contains_key(&pool) => {
+                        touched_pools.push(pool);
+                        match self.reserves.apply(log) {
+                            Applied::Updated => report.pools_updated += 1,
+                            Applied::Invalidated => {
+                                self.needs_fetch.insert(pool);
                             }
+                            Applied::Unchanged => {}
                         }
                     }
                     StateChange::Position { market, user, .. } => {
@@ -845,11 +843,11 @@ impl Pipeline {
                 if before.as_ref() != Some(&next) || m.written.get(&user) != Some(&n) {
                     writes.push(next.stored(n));
                 }
-                undo.push(Undo::Position { market: i, user, before });
+                undo.push(Undo::Position { market: i, user, before: before.map(Box::new) });
                 m.tracked.insert(user, next);
                 evaluated.push(user);
             } else if before.is_some() {
-                undo.push(Undo::Position { market: i, user, before });
+                undo.push(Undo::Position { market: i, user, before: before.map(Box::new) });
                 m.tracked.remove(&user);
                 m.written.remove(&user);
                 removed.push(user);
@@ -858,7 +856,7 @@ impl Pipeline {
         for (user, next) in repriced {
             let before = m.tracked.insert(user, next);
             writes.push(m.tracked[&user].stored(n));
-            undo.push(Undo::Position { market: i, user, before });
+            undo.push(Undo::Position { market: i, user, before: before.map(Box::new) });
             evaluated.push(user);
         }
         report.positions_repriced += evaluated.len().saturating_sub(report.positions_refreshed);
@@ -903,7 +901,7 @@ impl Pipeline {
                 oldest: self.history.front().map_or(0, |p| p.header.number),
             });
         }
-        let mut restore: HashMap<(usize, Address), Option<Tracked>> = HashMap::new();
+        let mut restore: HashMap<(usize, Address), Option<Box<Tracked>>> = HashMap::new();
         let mut pools = HashSet::new();
         while self.history.back().is_some_and(|p| p.header.number > ancestor) {
             let Some(p) = self.history.pop_back() else { break };
@@ -925,7 +923,7 @@ impl Pipeline {
                     let block = t.chain.position.last_update_block;
                     writes[market].push(t.stored(block));
                     m.written.insert(user, block);
-                    m.tracked.insert(user, t);
+                    m.tracked.insert(user, *t);
                 }
                 None => {
                     m.tracked.remove(&user);
