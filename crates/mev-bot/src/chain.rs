@@ -98,7 +98,10 @@ pub struct RpcChain {
     provider: RootProvider,
     reader: Arc<RpcChainReader>,
     websocket: bool,
+    heads: Arc<tokio::sync::Mutex<Option<HeadSubscription>>>,
 }
+
+type HeadSubscription = alloy_pubsub::Subscription<alloy_rpc_types_eth::Header>;
 
 impl RpcChain {
     /// Connects to `url` (`http://`, `https://`, `ws://`, `wss://`).
@@ -118,7 +121,9 @@ impl RpcChain {
             RootProvider::new_http(parsed)
         };
         let reader = Arc::new(RpcChainReader::new(provider.clone()));
-        Ok(Self { provider, reader, websocket })
+        // Subscribe now, so no head announced from here on is missed.
+        let heads = if websocket { provider.subscribe_blocks().await.ok() } else { None };
+        Ok(Self { provider, reader, websocket, heads: Arc::new(tokio::sync::Mutex::new(heads)) })
     }
 
     /// The [`ChainReader`] over the same connection (shares its request counter).
@@ -131,16 +136,28 @@ impl RpcChain {
         self.websocket
     }
 
-    /// Waits until the node announces a new head (WebSocket) or `poll` has passed (HTTP, or
-    /// when the subscription cannot be opened).
+    /// Waits until the node announces a new head (WebSocket: the `newHeads` subscription opened
+    /// at connect, so a head announced while the caller was busy is not missed) or `poll` has
+    /// passed (HTTP, or when the subscription is down; it is reopened on the next call).
     pub async fn wait_for_head(&self, poll: std::time::Duration) {
-        if self.websocket
-            && let Ok(sub) = self.provider.subscribe_blocks().await
-        {
-            let mut sub = sub;
-            let _ = tokio::time::timeout(poll.max(std::time::Duration::from_secs(30)), sub.recv())
-                .await;
-            return;
+        if self.websocket {
+            let mut heads = self.heads.lock().await;
+            if heads.is_none() {
+                *heads = self.provider.subscribe_blocks().await.ok();
+            }
+            if let Some(sub) = heads.as_mut() {
+                match tokio::time::timeout(poll, sub.recv()).await {
+                    Ok(Ok(_)) | Err(_) => {
+                        // Drain what queued meanwhile: the follower reads blocks by number.
+                        while sub.try_recv().is_ok() {}
+                        return;
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "newHeads subscription lost; polling");
+                        *heads = None;
+                    }
+                }
+            }
         }
         tokio::time::sleep(poll).await;
     }

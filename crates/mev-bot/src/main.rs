@@ -658,11 +658,15 @@ async fn follow(
     mut on_event: impl FnMut(&mev_bot::ChainEvent),
     mut on_report: impl FnMut(&BlockReport) -> Result<()>,
 ) -> Result<()> {
+    // Ctrl-C sets the flag (checked between blocks) and wakes the wait for the next head; a
+    // `Notify` permit is kept if nobody is waiting yet, so the signal is never missed.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = stop.clone();
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let (flag, waker) = (stop.clone(), wake.clone());
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            waker.notify_one();
         }
     });
     let poll = std::time::Duration::from_millis(poll_ms.max(1));
@@ -681,9 +685,7 @@ async fn follow(
             None => {
                 tokio::select! {
                     () = chain.wait_for_head(poll) => {}
-                    _ = tokio::signal::ctrl_c() => {
-                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                    }
+                    () = wake.notified() => {}
                 }
             }
         }

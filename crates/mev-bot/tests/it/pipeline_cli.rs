@@ -214,15 +214,18 @@ async fn run_follows_blocks_serves_metrics_and_stops_cleanly_on_ctrl_c() {
     let opportunities_file = dir.join("opportunities.jsonl");
     let log = dir.join("run.log");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // anvil serves WebSocket on the same port: this run follows a newHeads subscription (the
+    // 60 s poll fallback would time the test out).
+    let ws_url = market.devnet.rpc_url().replace("http://", "ws://");
     let mut child = spawn(
         &[
             "run".into(),
             "--rpc-url".into(),
-            market.devnet.rpc_url().into(),
+            ws_url,
             "--config".into(),
             config.display().to_string(),
             "--poll-ms".into(),
-            "20".into(),
+            "60000".into(),
             "--output".into(),
             opportunities_file.display().to_string(),
             "--metrics-addr".into(),
