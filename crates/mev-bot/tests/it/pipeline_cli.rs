@@ -58,8 +58,19 @@ async fn bundled_recording_replays_to_the_live_runs_opportunities() {
 
     // The library replay agrees, and flags each position exactly once.
     let store = std::sync::Arc::new(mev_position_cache::InMemoryPositionStore::new());
-    let (_, got, _) = mev_bot::replay(&recording, store, |_| {}).await.expect("replay");
+    let (pipeline, got, _) = mev_bot::replay(&recording, store, |_| {}).await.expect("replay");
     assert_eq!(got, recording.opportunities);
+    // Rolling reconciliation: devnet blocks are at least a second apart, so with the default
+    // 30 s period every position was re-read within the last 30 blocks.
+    let head = pipeline.head().expect("head").number;
+    for (_, p, _) in pipeline.tracked() {
+        assert!(
+            head - p.last_update_block <= 30,
+            "{} last read at {}",
+            p.user,
+            p.last_update_block
+        );
+    }
     let mut users: Vec<_> = got.iter().map(|o| o.user).collect();
     users.dedup();
     assert_eq!(users.len(), got.len());
