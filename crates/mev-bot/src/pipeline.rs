@@ -853,13 +853,13 @@ impl Pipeline {
                 removed.push(user);
             }
         }
+        report.positions_repriced += repriced.len();
         for (user, next) in repriced {
             let before = m.tracked.insert(user, next);
             writes.push(m.tracked[&user].stored(n));
             undo.push(Undo::Position { market: i, user, before: before.map(Box::new) });
             evaluated.push(user);
         }
-        report.positions_repriced += evaluated.len().saturating_sub(report.positions_refreshed);
         for u in &removed {
             self.store.remove(&name, *u).await.map_err(store("removing a closed position"))?;
         }
