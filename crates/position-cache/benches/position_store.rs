@@ -89,7 +89,7 @@ fn main() -> BenchResult<()> {
     let rt = Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let url = server.url();
 
-    // upsert_many into an empty namespace (new positions: pipelined SET NX).
+    // upsert_many into an empty namespace (new positions).
     let mut insert_rates = Vec::new();
     let mut overwrite_rates = Vec::new();
     let mut get_all_rates = Vec::new();
