@@ -19,7 +19,7 @@ use fred::types::scripts::Script;
 ///
 /// One `SET … EX … GET` per key writes the new value and returns the old one; only when the old
 /// value holds a different counter is the key written again, with that counter. A new position
-/// thus costs one `SET`, like a pipelined `SET`, without a round trip per key for the client.
+/// thus costs the server one `SET`, and the client no command of its own.
 /// A stored value of another type (`WRONGTYPE`) or without a counter is replaced; any other
 /// error (e.g. a server older than 6.2, which lacks `SET … GET`) ends the script with it.
 ///
