@@ -20,7 +20,7 @@ use fred::{
     error::{Error as FredError, ErrorKind},
     prelude::{ClientLike, KeysInterface, LuaInterface},
     types::{
-        Builder, ClusterHash, CustomCommand, Expiration, Key, SetOptions, Value,
+        Builder, ClusterHash, CustomCommand, Expiration, Key, Value,
         config::{Config as FredConfig, Options, ReconnectPolicy, TcpConfig},
         scripts::Script,
     },
@@ -46,8 +46,8 @@ use crate::{
 ///   `MGET` (per-key `GET`s in one pipeline on a cluster, where keys span slots), several pages in
 ///   flight; on a cluster every primary is scanned.
 /// - `upsert_many` runs the upsert script over up to 256 keys (of one hash slot) per call,
-///   several calls per pipeline; bulk loads that mostly create positions pipeline `SET … NX EX`
-///   first. `restore_many` pipelines `SET … EX`.
+///   several calls per pipeline: one `SET … EX … GET` per position on the server, a second
+///   `SET` only where the stored counter differs. `restore_many` pipelines `SET … EX`.
 /// - Every command carries a timeout and fails fast while disconnected, so a call never waits
 ///   longer than [`command_timeout_ms`](RedisConfig::command_timeout_ms) and a failed command is
 ///   never replayed later. The client reconnects in the background.
@@ -231,36 +231,29 @@ impl RedisPositionStore {
         }
     }
 
-    /// Key, JSON and counter split of `position`, as shared buffers (clones are reference
-    /// counts).
+    /// Key and JSON of `position`, as shared buffers (clones are reference counts).
     fn prepare(&self, position: &Position) -> Result<Prepared> {
         let key = self.position_key(&position.protocol, position.user);
         let json = position.to_json()?;
-        let head_len = scripts::head_before_counter(&json).map(str::len).ok_or_else(|| {
-            StoreError::invalid("position", "serialized JSON lacks blocks_unhealthy")
-        })?;
-        Ok(Prepared {
-            key: Str::from(key),
-            json: Str::from(json),
-            head_len,
-            counter: position.blocks_unhealthy,
-        })
+        if !scripts::ends_with_counter(&json) {
+            return Err(StoreError::invalid(
+                "position",
+                "serialized JSON does not end in blocks_unhealthy",
+            ));
+        }
+        Ok(Prepared { key: Str::from(key), json: Str::from(json) })
     }
 
     /// `ARGV` of the upsert script for `batch` (one hash slot).
     fn upsert_args(&self, batch: &[&Prepared]) -> Vec<Value> {
-        let mut args = Vec::with_capacity(1 + 2 * batch.len());
+        let mut args = Vec::with_capacity(1 + batch.len());
         args.push(Value::from(self.inner.ttl_arg.as_str()));
-        for p in batch {
-            args.push(Value::from(p.json.slice(..p.head_len)));
-            args.push(Value::from(p.counter.to_string()));
-        }
+        args.extend(batch.iter().map(|p| Value::from(p.json.clone())));
         args
     }
 
-    /// Pipelined `SET … EX` of prepared positions; with `nx` only where absent. Returns, per
-    /// position, whether it was written.
-    async fn set_batch(&self, batch: &[Prepared], nx: bool) -> Result<Vec<bool>> {
+    /// Pipelined `SET … EX` of prepared positions.
+    async fn set_batch(&self, batch: &[Prepared]) -> Result<()> {
         let pipeline = self.pipeline();
         let expire = Some(Expiration::EX(self.ttl_secs_i64()));
         for p in batch {
@@ -269,7 +262,7 @@ impl RedisPositionStore {
                     Key::from(p.key.clone()),
                     Value::from(p.json.clone()),
                     expire.clone(),
-                    nx.then_some(SetOptions::NX),
+                    None,
                     false,
                 )
                 .await
@@ -279,8 +272,7 @@ impl RedisPositionStore {
             .try_all::<Value>()
             .await
             .into_iter()
-            .map(|r| r.map(|v| !v.is_null()).map_err(|e| map_err("set", e)))
-            .collect()
+            .try_for_each(|r| r.map(drop).map_err(|e| map_err("set", e)))
     }
 
     /// Upsert script calls for `batch`, up to [`scripts::UPSERT_KEYS_PER_CALL`] keys of one hash
@@ -328,32 +320,16 @@ impl RedisPositionStore {
         Ok(())
     }
 
-    /// Serializes and writes one chunk: plain `SET … EX` (`!keep`), or upserts. Upserts go
-    /// through the counter-keeping script, except in bulk loads that mostly create positions
-    /// (`tally` says so): there a pipelined `SET … NX EX` creates them at a fraction of the
-    /// server cost and only the positions that existed take the script.
-    async fn write_chunk(&self, chunk: &[Position], keep: bool, tally: &Tally) -> Result<()> {
+    /// Serializes and writes one chunk: plain `SET … EX` (`!keep`), or upserts through the
+    /// counter-keeping script.
+    async fn write_chunk(&self, chunk: &[Position], keep: bool) -> Result<()> {
         let prepared = chunk.iter().map(|p| self.prepare(p)).collect::<Result<Vec<_>>>()?;
-        if !keep {
-            self.set_batch(&prepared, false).await?;
-            return Ok(());
-        }
-        if !tally.mostly_new() {
+        if keep {
             let all: Vec<&Prepared> = prepared.iter().collect();
-            return self.upsert_batch(&all).await;
+            self.upsert_batch(&all).await
+        } else {
+            self.set_batch(&prepared).await
         }
-        let created = self.set_batch(&prepared, true).await?;
-        let existing: Vec<&Prepared> = prepared
-            .iter()
-            .zip(&created)
-            .filter(|(_, created)| !**created)
-            .map(|(p, _)| p)
-            .collect();
-        tally.record(created.len() - existing.len(), existing.len());
-        if existing.is_empty() {
-            return Ok(());
-        }
-        self.upsert_batch(&existing).await
     }
 
     /// Bulk write shared by `upsert_many` (`keep` = keep stored counters) and `restore_many`.
@@ -361,13 +337,11 @@ impl RedisPositionStore {
     async fn write_many(&self, positions: &[Position], keep: bool) -> Result<()> {
         positions.iter().try_for_each(Position::validate)?;
         let size = self.inner.config.batch_size;
-        // Small calls (the per-block case) update existing positions: one script round trip.
-        let tally = Tally::new(positions.len() >= 4 * size);
         // Chunk by index: a closure over borrowed chunks trips the `Send` check in async traits.
         stream::iter((0..positions.len()).step_by(size))
             .map(|start| {
                 let chunk = &positions[start..(start + size).min(positions.len())];
-                self.write_chunk(chunk, keep, &tally)
+                self.write_chunk(chunk, keep)
             })
             .buffer_unordered(self.inner.config.max_in_flight)
             .try_collect::<Vec<()>>()
@@ -609,36 +583,10 @@ impl PositionStore for RedisPositionStore {
     }
 }
 
-/// How a bulk upsert's chunks have fared: created vs already existing positions.
-struct Tally {
-    bulk: bool,
-    created: AtomicUsize,
-    existing: AtomicUsize,
-}
-
-impl Tally {
-    const fn new(bulk: bool) -> Self {
-        Self { bulk, created: AtomicUsize::new(0), existing: AtomicUsize::new(0) }
-    }
-
-    /// Whether to try `SET NX` first: a bulk call where most positions so far were new.
-    fn mostly_new(&self) -> bool {
-        self.bulk && self.existing.load(Ordering::Relaxed) <= self.created.load(Ordering::Relaxed)
-    }
-
-    fn record(&self, created: usize, existing: usize) {
-        self.created.fetch_add(created, Ordering::Relaxed);
-        self.existing.fetch_add(existing, Ordering::Relaxed);
-    }
-}
-
 /// A position ready to send.
 struct Prepared {
     key: Str,
     json: Str,
-    /// Bytes of `json` before the counter digits (ending in `"blocks_unhealthy":`).
-    head_len: usize,
-    counter: u64,
 }
 
 /// `EVALSHA` on keys of `key`'s hash slot, routed there on a cluster.

@@ -104,7 +104,7 @@ pub(crate) async fn behaves(store: Arc<dyn PositionStore>, connected: bool) {
     assert_eq!(store.checkpoint("aave-v3").await.unwrap(), Some(12_346));
     assert_eq!(store.checkpoint("moonwell").await.unwrap(), None);
 
-    // A bulk load (beyond four pipeline batches: the Redis store creates with `SET NX` there)
+    // A bulk load (several pipeline batches and script calls)
     // over existing and new positions: existing ones keep their counters.
     assert_eq!(
         store.update_health("aave-v3", user_address(5), false, 1_300).await.unwrap(),
