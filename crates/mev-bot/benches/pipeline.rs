@@ -742,6 +742,9 @@ struct Sample {
     inner_calls: u64,
     stages: [u64; 5],
     report: BlockReport,
+    /// `Pipeline::reconcile` after the block (off the critical path), and what it re-read.
+    reconcile: Duration,
+    reconciled: usize,
 }
 
 struct Setup {
@@ -811,13 +814,23 @@ impl Setup {
             let report = self.pipeline.handle(ChainEvent::Block(block)).await?;
             let wall = started.elapsed();
             let after = stage_snapshot();
+            let chain = Duration::from_nanos(self.chain.busy_ns.load(Relaxed) - busy);
+            let (requests, inner_calls) = (
+                self.chain.requests.load(Relaxed) - requests,
+                self.chain.inner_calls.load(Relaxed) - inner,
+            );
+            let started = Instant::now();
+            let reconciled = self.pipeline.reconcile().await?;
+            let reconcile = started.elapsed();
             out.push(Sample {
                 wall,
-                chain: Duration::from_nanos(self.chain.busy_ns.load(Relaxed) - busy),
-                requests: self.chain.requests.load(Relaxed) - requests,
-                inner_calls: self.chain.inner_calls.load(Relaxed) - inner,
+                chain,
+                requests,
+                inner_calls,
                 stages: std::array::from_fn(|i| after[i] - stages[i]),
                 report,
+                reconcile,
+                reconciled,
             });
         }
         Ok(out)
@@ -858,6 +871,15 @@ fn summarize(store: &str, phase: &str, samples: &[Sample]) {
     println!(
         "| {store} | {phase} | synthetic node alone | {:.2} | {:.2} | {:.2} | {:.2} |",
         chain[0], chain[1], chain[2], chain[3]
+    );
+    let rec = quantiles(samples.iter().map(|s| ms(s.reconcile)).collect());
+    println!(
+        "| {store} | {phase} | reconcile after the block (off the critical path, {:.0} positions) | {:.2} | {:.2} | {:.2} | {:.2} |",
+        mean(samples.iter().map(|s| s.reconciled as f64)),
+        rec[0],
+        rec[1],
+        rec[2],
+        rec[3]
     );
 }
 

@@ -206,7 +206,9 @@ pub struct PipelineConfig {
     /// [`Opportunity`](crate::Opportunity). Default 2.
     pub confirmations: u64,
     /// Health factor (WAD, `1e18` = 1.0) below which a position is re-read from chain every
-    /// block. Default `1.05e18`.
+    /// block, and below which a position repriced locally after a price move is re-read at
+    /// once. Default `1.01e18`: interest moves a health factor by far less than 1 % within a
+    /// reconciliation period, so only prices (handled by repricing) can cross the line faster.
     #[serde(with = "decimal_u256")]
     pub watch_health_factor: U256,
     /// Every tracked position is re-read from chain (and rewritten, refreshing its TTL) at
@@ -224,7 +226,7 @@ impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
             confirmations: 2,
-            watch_health_factor: U256::from(1_050_000_000_000_000_000u64),
+            watch_health_factor: U256::from(1_010_000_000_000_000_000u64),
             reconcile_seconds: 30,
             max_reorg_depth: 64,
             log_range: 10_000,

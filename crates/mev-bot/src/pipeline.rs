@@ -108,6 +108,9 @@ pub struct BlockReport {
     pub positions_refreshed: usize,
     /// Positions re-evaluated locally at new prices.
     pub positions_repriced: usize,
+    /// Positions re-read by the rolling reconciliation after the block
+    /// ([`Pipeline::reconcile`]).
+    pub positions_reconciled: usize,
     /// Positions removed (repaid, fully liquidated) — or restored, for a reorg.
     pub positions_removed: usize,
     /// Opportunities emitted.
@@ -154,8 +157,8 @@ struct Market {
     prices: Vec<(Address, U256)>,
     tracked: BTreeMap<Address, Tracked>,
     cursor: Option<Address>,
-    /// Block of each tracked position's last write to the store.
-    written: HashMap<Address, u64>,
+    /// Positions whose health verdict was recorded at the head block.
+    checked: HashSet<Address>,
 }
 
 /// What to undo when a block is rolled back.
@@ -242,6 +245,9 @@ pub struct Pipeline {
     history: VecDeque<Processed>,
     needs_fetch: HashSet<Address>,
     totals: Totals,
+    /// Chain time (seconds) up to which the reconciliation has run.
+    reconciled_at: u64,
+    late: Vec<Opportunity>,
 }
 
 impl Pipeline {
@@ -367,7 +373,7 @@ impl Pipeline {
                 prices: Vec::new(),
                 tracked: BTreeMap::new(),
                 cursor: None,
-                written: HashMap::new(),
+                checked: HashSet::new(),
             });
         }
         addresses.sort_unstable();
@@ -388,6 +394,8 @@ impl Pipeline {
             history: VecDeque::new(),
             needs_fetch: HashSet::new(),
             totals: Totals::default(),
+            reconciled_at: 0,
+            late: Vec::new(),
         })
     }
 
@@ -433,7 +441,6 @@ impl Pipeline {
                         .map_or(0, |p| p.blocks_unhealthy);
                     let t = Tracked { chain: cp, blocks_unhealthy: before };
                     writes.push(t.stored(head.number));
-                    m.written.insert(user, head.number);
                     m.tracked.insert(user, t);
                 } else if stored.iter().any(|p| p.protocol == m.name && p.user == user) {
                     self.store
@@ -462,6 +469,7 @@ impl Pipeline {
         }
         self.history.clear();
         self.history.push_back(Processed { header: head, undo: Vec::new(), pools: Vec::new() });
+        self.reconciled_at = head.timestamp;
         tracing::info!(
             block = head.number,
             positions = self.positions(),
@@ -560,7 +568,7 @@ impl Pipeline {
             if same.is_some_and(|h| h.hash != head.hash) && head.number == latest {
                 let event = ChainEvent::Reorg { ancestor: self.find_ancestor(source).await? };
                 on_event(&event);
-                return self.handle(event).await.map(Some);
+                return self.step(event).await.map(Some);
             }
             return Ok(None);
         }
@@ -584,7 +592,7 @@ impl Pipeline {
             ChainEvent::Reorg { ancestor: self.find_ancestor(source).await? }
         };
         on_event(&event);
-        self.handle(event).await.map(Some)
+        self.step(event).await.map(Some)
     }
 
     /// [`sync_with`](Self::sync_with) without an observer.
@@ -607,7 +615,22 @@ impl Pipeline {
         })
     }
 
-    /// Applies one chain event: a block on top of the head, or a reorg rollback.
+    /// [`handle`](Self::handle) followed, for a block, by [`reconcile`](Self::reconcile): what
+    /// the follower and the replay run for each event. The report's latency (`micros`) is the
+    /// block's alone.
+    pub async fn step(&mut self, event: ChainEvent) -> Result<BlockReport> {
+        let is_block = matches!(event, ChainEvent::Block(_));
+        let mut report = self.handle(event).await?;
+        if is_block {
+            report.positions_reconciled = self.reconcile().await?;
+            report.opportunities.extend(self.take_reconciled_opportunities());
+        }
+        Ok(report)
+    }
+
+    /// Applies one chain event — a block on top of the head, or a reorg rollback — on the
+    /// critical path: decode, pools, prices, the touched and watched positions, verdicts and
+    /// opportunities. The rolling reconciliation is separate ([`reconcile`](Self::reconcile)).
     pub async fn handle(&mut self, event: ChainEvent) -> Result<BlockReport> {
         let started = Instant::now();
         let mut report = match event {
@@ -631,6 +654,9 @@ impl Pipeline {
         }
         let mut report = BlockReport { block: n, logs: logs.len(), ..BlockReport::default() };
         let mut undo = Vec::new();
+        for m in &mut self.markets {
+            m.checked.clear();
+        }
 
         // 1. Decode.
         let t = Instant::now();
@@ -739,10 +765,11 @@ impl Pipeline {
         let protocol = self.markets[i].protocol.clone();
         let name = self.markets[i].name.clone();
 
-        // Prices: one read when a watched feed or the oracle moved; positions holding a
-        // moved asset are re-evaluated at the new prices.
+        // Prices: one read when a watched feed or the oracle moved. Positions holding a moved
+        // asset are re-evaluated in place at the new prices; those that land below the watch
+        // line join the refresh. (A repriced position stays above the line, so its streak
+        // stays 0: nothing to record in the store; a rollback reprices it back.)
         let t = Instant::now();
-        let mut repriced: BTreeMap<Address, Tracked> = BTreeMap::new();
         let mut refresh: HashSet<Address> = touched;
         if price_moved {
             let prices = protocol
@@ -755,110 +782,70 @@ impl Pipeline {
             if !moved.is_empty() {
                 undo.push(Undo::Prices { market: i, before: m.prices.clone() });
                 m.prices = prices;
-                for (user, t) in &m.tracked {
-                    if !moved.iter().any(|(a, _)| t.chain.inputs.holds(*a)) {
-                        continue;
-                    }
-                    let mut next = t.clone();
-                    match next.chain.inputs.reprice(&moved) {
-                        Ok(Some(health)) => {
-                            next.chain.health = health;
-                            next.chain.position.health_factor = Some(health.health_factor.wad());
-                            if health.health_factor.wad() < watch {
-                                refresh.insert(*user);
-                            } else {
-                                repriced.insert(*user, next);
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            tracing::warn!(user = %user, error = %e, "repricing failed; re-reading");
-                            refresh.insert(*user);
-                        }
-                    }
-                }
+                report.positions_repriced += reprice(m, &moved, watch, &mut refresh);
             }
         }
         telemetry::stage("prices", t.elapsed());
 
-        // Watch list and rolling reconciliation.
-        let m = &mut self.markets[i];
-        for (user, t) in &m.tracked {
+        // The watch list: near the line, or unhealthy last block.
+        for (user, t) in &self.markets[i].tracked {
             if t.blocks_unhealthy > 0 || t.chain.health.health_factor.wad() < watch {
                 refresh.insert(*user);
             }
         }
-        // This block's share of the positions: its time step over the reconciliation period
-        // (at least one second), so every position is re-read within the period whatever
-        // the block time.
-        let step = self
-            .history
-            .back()
-            .map_or(1, |prev| header.timestamp.saturating_sub(prev.header.timestamp).max(1));
-        let period = self.config.reconcile_seconds.max(1);
-        let share = (m.tracked.len() as u128 * u128::from(step)).div_ceil(u128::from(period));
-        let slice = usize::try_from(share).unwrap_or(usize::MAX).min(m.tracked.len());
-        if slice > 0 {
-            let start = m.cursor.map_or(Bound::Unbounded, Bound::Excluded);
-            let mut picked: Vec<Address> =
-                m.tracked.range((start, Bound::Unbounded)).map(|(u, _)| *u).take(slice).collect();
-            if picked.len() < slice {
-                let more = slice - picked.len();
-                picked.extend(m.tracked.keys().take(more).copied());
-            }
-            m.cursor = picked.last().copied();
-            refresh.extend(picked);
-        }
-        for u in refresh.iter() {
-            repriced.remove(u);
-        }
-
-        // Refresh in one batch.
-        let t = Instant::now();
         let mut users: Vec<Address> = refresh.into_iter().collect();
         users.sort_unstable();
-        let read = if users.is_empty() {
-            Vec::new()
-        } else {
-            protocol
-                .read_positions(&*self.reader, &users, n)
-                .await
-                .map_err(chain(format!("reading {} {name} positions at block {n}", users.len())))?
-        };
+        self.read_and_record(i, n, &users, report, undo).await
+    }
+
+    /// Re-reads `users` of market `i` at block `n` in one batch, updates the tracked state and
+    /// the store, records health verdicts and collects opportunities.
+    async fn read_and_record(
+        &mut self,
+        i: usize,
+        n: u64,
+        users: &[Address],
+        report: &mut BlockReport,
+        undo: &mut Vec<Undo>,
+    ) -> Result<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let protocol = self.markets[i].protocol.clone();
+        let name = self.markets[i].name.clone();
+        let t = Instant::now();
+        let read = protocol
+            .read_positions(&*self.reader, users, n)
+            .await
+            .map_err(chain(format!("reading {} {name} positions at block {n}", users.len())))?;
         report.positions_refreshed += read.len();
         telemetry::stage("refresh", t.elapsed());
 
-        // Health and store.
+        // Every re-read position is written (the write refreshes its TTL); a verdict is
+        // recorded where it can change the streak: unhealthy now, or unhealthy before.
         let t = Instant::now();
         let m = &mut self.markets[i];
-        let mut evaluated: Vec<Address> = Vec::with_capacity(read.len() + repriced.len());
-        let mut writes: Vec<Position> = Vec::with_capacity(evaluated.capacity());
+        let mut writes: Vec<Position> = Vec::with_capacity(read.len());
+        let mut verdicts: Vec<(Address, bool)> = Vec::new();
         let mut removed = Vec::new();
         for cp in read {
             let user = cp.position.user;
-            let before = m.tracked.get(&user).cloned();
+            let before = m.tracked.remove(&user);
             if cp.has_debt() {
                 let blocks_unhealthy = before.as_ref().map_or(0, |b| b.blocks_unhealthy);
+                let healthy = !cp.health.liquidatable;
                 let next = Tracked { chain: cp, blocks_unhealthy };
-                if before.as_ref() != Some(&next) || m.written.get(&user) != Some(&n) {
-                    writes.push(next.stored(n));
+                writes.push(next.stored(n));
+                if (!healthy || blocks_unhealthy > 0) && m.checked.insert(user) {
+                    verdicts.push((user, healthy));
                 }
-                undo.push(Undo::Position { market: i, user, before: before.map(Box::new) });
                 m.tracked.insert(user, next);
-                evaluated.push(user);
             } else if before.is_some() {
-                undo.push(Undo::Position { market: i, user, before: before.map(Box::new) });
-                m.tracked.remove(&user);
-                m.written.remove(&user);
                 removed.push(user);
+            } else {
+                continue; // never tracked, still without debt: nothing to undo
             }
-        }
-        report.positions_repriced += repriced.len();
-        for (user, next) in repriced {
-            let before = m.tracked.insert(user, next);
-            writes.push(m.tracked[&user].stored(n));
             undo.push(Undo::Position { market: i, user, before: before.map(Box::new) });
-            evaluated.push(user);
         }
         for u in &removed {
             self.store.remove(&name, *u).await.map_err(store("removing a closed position"))?;
@@ -866,21 +853,15 @@ impl Pipeline {
         report.positions_removed += removed.len();
         if !writes.is_empty() {
             self.store.upsert_many(&writes).await.map_err(store("writing positions"))?;
-            for w in &writes {
-                self.markets[i].written.insert(w.user, n);
-            }
         }
-        let shared = self.store.clone();
-        let verdicts = join_all(evaluated.iter().map(|user| {
-            let healthy = !self.markets[i].tracked[user].chain.health.liquidatable;
-            let store = shared.clone();
-            let name = name.clone();
-            let user = *user;
-            async move { (user, store.update_health(&name, user, healthy, n).await) }
+        let shared = &self.store;
+        let counts = join_all(verdicts.iter().map(|&(user, healthy)| {
+            let name = &name;
+            async move { (user, shared.update_health(name, user, healthy, n).await) }
         }))
         .await;
         let m = &mut self.markets[i];
-        for (user, result) in verdicts {
+        for (user, result) in counts {
             let count = result.map_err(store("recording health"))?.unwrap_or(0);
             let Some(t) = m.tracked.get_mut(&user) else { continue };
             t.blocks_unhealthy = count;
@@ -893,6 +874,61 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Rolling reconciliation, off the block's critical path: re-reads, at the head block, the
+    /// share of each market's positions that the chain time since the last call covers
+    /// (`positions × seconds / reconcile_seconds`, round-robin), so every position is re-read
+    /// from chain and rewritten — refreshing its TTL — within
+    /// [`reconcile_seconds`](PipelineConfig::reconcile_seconds). Positions already evaluated
+    /// at the head are skipped. [`sync_step`](Self::sync_step) and [`replay`](crate::replay)
+    /// call it after every block; call it after [`handle`](Self::handle) when driving the
+    /// pipeline yourself. Returns the positions re-read.
+    pub async fn reconcile(&mut self) -> Result<usize> {
+        let Some(head) = self.head() else { return Ok(0) };
+        let step = head.timestamp.saturating_sub(self.reconciled_at);
+        self.reconciled_at = self.reconciled_at.max(head.timestamp);
+        if step == 0 {
+            return Ok(0);
+        }
+        let period = self.config.reconcile_seconds.max(1);
+        let started = Instant::now();
+        let mut report = BlockReport { block: head.number, ..BlockReport::default() };
+        let mut undo = Vec::new();
+        for i in 0..self.markets.len() {
+            let m = &mut self.markets[i];
+            let share = (m.tracked.len() as u128 * u128::from(step)).div_ceil(u128::from(period));
+            let slice = usize::try_from(share).unwrap_or(usize::MAX).min(m.tracked.len());
+            let start = m.cursor.map_or(Bound::Unbounded, Bound::Excluded);
+            let mut picked: Vec<Address> = m
+                .tracked
+                .range((start, Bound::Unbounded))
+                .map(|(u, _)| *u)
+                .chain(m.tracked.keys().copied())
+                .take(slice)
+                .collect();
+            m.cursor = picked.last().copied().or(m.cursor);
+            picked.retain(|u| !m.checked.contains(u));
+            picked.sort_unstable();
+            picked.dedup();
+            self.read_and_record(i, head.number, &picked, &mut report, &mut undo).await?;
+        }
+        if let Some(p) = self.history.back_mut() {
+            p.undo.extend(undo);
+        }
+        if !report.opportunities.is_empty() {
+            // Rare: a position found unhealthy by reconciliation reaches the count here only
+            // with confirmations = 1.
+            self.late.extend(report.opportunities);
+        }
+        telemetry::stage("reconcile", started.elapsed());
+        Ok(report.positions_refreshed)
+    }
+
+    /// Opportunities found by [`reconcile`](Self::reconcile) (possible with
+    /// `confirmations = 1`), taken.
+    pub fn take_reconciled_opportunities(&mut self) -> Vec<Opportunity> {
+        std::mem::take(&mut self.late)
+    }
+
     async fn rollback(&mut self, ancestor: u64) -> Result<BlockReport> {
         let mut report = BlockReport { block: ancestor, reorg: true, ..BlockReport::default() };
         if self.history.front().is_none_or(|p| p.header.number > ancestor) {
@@ -902,6 +938,7 @@ impl Pipeline {
             });
         }
         let mut restore: HashMap<(usize, Address), Option<Box<Tracked>>> = HashMap::new();
+        let mut repriced_markets = HashSet::new();
         let mut pools = HashSet::new();
         while self.history.back().is_some_and(|p| p.header.number > ancestor) {
             let Some(p) = self.history.pop_back() else { break };
@@ -911,7 +948,10 @@ impl Pipeline {
                     Undo::Position { market, user, before } => {
                         restore.insert((market, user), before);
                     }
-                    Undo::Prices { market, before } => self.markets[market].prices = before,
+                    Undo::Prices { market, before } => {
+                        self.markets[market].prices = before;
+                        repriced_markets.insert(market);
+                    }
                 }
             }
         }
@@ -922,12 +962,10 @@ impl Pipeline {
                 Some(t) => {
                     let block = t.chain.position.last_update_block;
                     writes[market].push(t.stored(block));
-                    m.written.insert(user, block);
                     m.tracked.insert(user, *t);
                 }
                 None => {
                     m.tracked.remove(&user);
-                    m.written.remove(&user);
                     self.store
                         .remove(&m.name, user)
                         .await
@@ -943,12 +981,53 @@ impl Pipeline {
                 tracing::debug!(market = self.markets[market].name, n = w.len(), "restored");
             }
         }
+        // Positions repriced in the rolled-back blocks go back to the ancestor's prices.
+        for i in repriced_markets {
+            let prices = self.markets[i].prices.clone();
+            let mut ignored = HashSet::new();
+            reprice(&mut self.markets[i], &prices, U256::ZERO, &mut ignored);
+        }
+        for m in &mut self.markets {
+            m.checked.clear();
+        }
         self.reserves.invalidate_many(pools.iter());
         self.needs_fetch.extend(pools);
         self.totals.reorgs += 1;
         tracing::warn!(ancestor, "reorg: caches rolled back");
         Ok(report)
     }
+}
+
+/// Reprices, in place, every tracked position of `m` holding an asset of `moved`; positions
+/// that land below `watch` (or fail) go to `refresh`. Returns how many were repriced.
+fn reprice(
+    m: &mut Market,
+    moved: &[(Address, U256)],
+    watch: U256,
+    refresh: &mut HashSet<Address>,
+) -> usize {
+    let mut n = 0;
+    for (user, t) in &mut m.tracked {
+        if !moved.iter().any(|(a, _)| t.chain.inputs.holds(*a)) {
+            continue;
+        }
+        match t.chain.inputs.reprice(moved) {
+            Ok(Some(health)) => {
+                n += 1;
+                t.chain.health = health;
+                t.chain.position.health_factor = Some(health.health_factor.wad());
+                if health.health_factor.wad() < watch {
+                    refresh.insert(*user);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(user = %user, error = %e, "repricing failed; re-reading");
+                refresh.insert(*user);
+            }
+        }
+    }
+    n
 }
 
 fn opportunity(name: &str, block: u64, t: &Tracked) -> Opportunity {
@@ -1005,17 +1084,13 @@ fn store(context: &'static str) -> impl FnOnce(mev_position_cache::StoreError) -
 
 /// Health factor bucket label for metrics and summaries.
 pub(crate) fn bucket(hf: HealthFactor) -> &'static str {
+    const MILLI: u64 = 1_000_000_000_000_000;
+    const EDGES: [(U256, &str); 4] = [
+        (U256::from_limbs([1000 * MILLI, 0, 0, 0]), "lt_1.00"),
+        (U256::from_limbs([1050 * MILLI, 0, 0, 0]), "1.00_1.05"),
+        (U256::from_limbs([1100 * MILLI, 0, 0, 0]), "1.05_1.10"),
+        (U256::from_limbs([1500 * MILLI, 0, 0, 0]), "1.10_1.50"),
+    ];
     let wad = hf.wad();
-    let wad_of = |milli: u64| U256::from(milli) * U256::from(1_000_000_000_000_000u64);
-    if wad < wad_of(1000) {
-        "lt_1.00"
-    } else if wad < wad_of(1050) {
-        "1.00_1.05"
-    } else if wad < wad_of(1100) {
-        "1.05_1.10"
-    } else if wad < wad_of(1500) {
-        "1.10_1.50"
-    } else {
-        "ge_1.50"
-    }
+    EDGES.iter().find(|(edge, _)| wad < *edge).map_or("ge_1.50", |(_, label)| label)
 }

@@ -326,7 +326,7 @@ pub async fn replay(
         Pipeline::from_config_at(&recording.config, chain.clone(), store, recording.start).await?;
     let mut opportunities = Vec::new();
     for event in &recording.events {
-        let report = pipeline.handle(event.clone()).await?;
+        let report = pipeline.step(event.clone()).await?;
         opportunities.extend(report.opportunities.iter().cloned());
         on_report(&report);
     }
