@@ -159,6 +159,67 @@ struct Market {
     cursor: Option<Address>,
     /// Positions whose health verdict was recorded at the head block.
     checked: HashSet<Address>,
+    /// Price moves whose holders' repricing was deferred past the block.
+    deferred: Vec<Vec<(Address, U256)>>,
+    /// Every tracked position by health factor (WAD): the watch list and the price candidates
+    /// are range queries, not scans.
+    by_health: std::collections::BTreeSet<(U256, Address)>,
+    /// Tracked positions with a nonzero unhealthy streak.
+    unhealthy: HashSet<Address>,
+    /// The prices before the last move (for the move's factor).
+    previous_prices: Vec<(Address, U256)>,
+}
+
+impl Market {
+    /// Tracks `t` for `user`, replacing (and returning) what was tracked; keeps the indexes.
+    fn track(&mut self, user: Address, t: Tracked) -> Option<Tracked> {
+        self.by_health.insert((t.chain.health.health_factor.wad(), user));
+        self.set_streak(user, t.blocks_unhealthy);
+        let before = self.tracked.insert(user, t);
+        if let Some(b) = &before {
+            let (old, new) = (
+                b.chain.health.health_factor.wad(),
+                self.tracked[&user].chain.health.health_factor.wad(),
+            );
+            if old != new {
+                self.by_health.remove(&(old, user));
+            }
+        }
+        before
+    }
+
+    /// Stops tracking `user`; keeps the indexes.
+    fn untrack(&mut self, user: Address) -> Option<Tracked> {
+        let before = self.tracked.remove(&user)?;
+        self.by_health.remove(&(before.chain.health.health_factor.wad(), user));
+        self.unhealthy.remove(&user);
+        Some(before)
+    }
+
+    /// Records `user`'s unhealthy streak.
+    fn set_streak(&mut self, user: Address, count: u64) {
+        if count > 0 {
+            self.unhealthy.insert(user);
+        } else {
+            self.unhealthy.remove(&user);
+        }
+        if let Some(t) = self.tracked.get_mut(&user) {
+            t.blocks_unhealthy = count;
+        }
+    }
+
+    /// Tracked users with health factor below `wad`, in health-factor order.
+    fn below(&self, wad: U256) -> impl Iterator<Item = Address> + '_ {
+        self.by_health.range(..(wad, Address::ZERO)).map(|(_, u)| *u)
+    }
+
+    /// The previous price of each asset in `moved`.
+    fn prices_before(&self, moved: &[(Address, U256)]) -> Vec<(Address, U256)> {
+        moved
+            .iter()
+            .filter_map(|(a, _)| self.previous_prices.iter().find(|(b, _)| b == a).copied())
+            .collect()
+    }
 }
 
 /// What to undo when a block is rolled back.
@@ -374,6 +435,10 @@ impl Pipeline {
                 tracked: BTreeMap::new(),
                 cursor: None,
                 checked: HashSet::new(),
+                deferred: Vec::new(),
+                previous_prices: Vec::new(),
+                by_health: std::collections::BTreeSet::new(),
+                unhealthy: HashSet::new(),
             });
         }
         addresses.sort_unstable();
@@ -441,7 +506,7 @@ impl Pipeline {
                         .map_or(0, |p| p.blocks_unhealthy);
                     let t = Tracked { chain: cp, blocks_unhealthy: before };
                     writes.push(t.stored(head.number));
-                    m.tracked.insert(user, t);
+                    m.track(user, t);
                 } else if stored.iter().any(|p| p.protocol == m.name && p.user == user) {
                     self.store
                         .remove(&m.name, user)
@@ -639,7 +704,6 @@ impl Pipeline {
         };
         report.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         telemetry::block_done(&report, started.elapsed());
-        telemetry::record_positions(self);
         telemetry::reserve_stats(&self.reserves.stats());
         Ok(report)
     }
@@ -745,7 +809,9 @@ impl Pipeline {
         self.totals.positions_refreshed += report.positions_refreshed as u64;
         self.totals.opportunities += report.opportunities.len() as u64;
         self.history.push_back(Processed { header, undo, pools: touched_pools });
-        while self.history.len() > self.config.max_reorg_depth + 1 {
+        // Trimming (freeing the oldest block's journal) is done by `reconcile`, off the
+        // critical path; here only as a bound when the caller never reconciles.
+        while self.history.len() > 2 * self.config.max_reorg_depth + 1 {
             self.history.pop_front();
         }
         Ok(report)
@@ -765,34 +831,49 @@ impl Pipeline {
         let protocol = self.markets[i].protocol.clone();
         let name = self.markets[i].name.clone();
 
-        // Prices: one read when a watched feed or the oracle moved. Positions holding a moved
-        // asset are re-evaluated in place at the new prices; those that land below the watch
-        // line join the refresh. (A repriced position stays above the line, so its streak
-        // stays 0: nothing to record in the store; a rollback reprices it back.)
+        // Prices: one read when a watched feed or the oracle moved.
         let t = Instant::now();
+        // Finish any repricing deferred by an earlier block (normally done by `reconcile`).
+        self.finish_repricing();
         let mut refresh: HashSet<Address> = touched;
+        let mut moved: Vec<(Address, U256)> = Vec::new();
         if price_moved {
             let prices = protocol
                 .read_prices(&*self.reader, n)
                 .await
                 .map_err(chain(format!("reading {name} prices at block {n}")))?;
             let m = &mut self.markets[i];
-            let moved: Vec<(Address, U256)> =
-                prices.iter().filter(|p| !m.prices.contains(p)).copied().collect();
+            moved = prices.iter().filter(|p| !m.prices.contains(p)).copied().collect();
             if !moved.is_empty() {
                 undo.push(Undo::Prices { market: i, before: m.prices.clone() });
-                m.prices = prices;
-                report.positions_repriced += reprice(m, &moved, watch, &mut refresh);
+                m.previous_prices = std::mem::replace(&mut m.prices, prices);
             }
+        }
+        // One pass over the market. The watch list (near the line, or unhealthy last block) is
+        // re-read. After a price move, a position can lose at most the move's factor `F` (every
+        // moved asset taken in its worst direction), so only holders with health factor below
+        // `watch / F` (plus rounding slack) are repriced now; the rest are repriced after the
+        // block (`reconcile`), off the critical path.
+        let bound = if moved.is_empty() {
+            U256::ZERO
+        } else {
+            let m = &self.markets[i];
+            reprice_bound(&m.prices, &m.prices_before(&moved), &moved, watch)
+        };
+        let m = &mut self.markets[i];
+        refresh.extend(m.below(watch));
+        refresh.extend(m.unhealthy.iter().copied());
+        let now: Vec<Address> = m
+            .below(bound)
+            .filter(|u| !refresh.contains(u) && m.tracked[u].chain.inputs.holds_any(&moved))
+            .collect();
+        if !moved.is_empty() {
+            report.positions_repriced += reprice_users(m, &now, &moved, watch, &mut refresh);
+            // Everyone else holding a moved asset: after the block. (Repricing a position
+            // already at these prices is a no-op.)
+            m.deferred.push(moved.clone());
         }
         telemetry::stage("prices", t.elapsed());
-
-        // The watch list: near the line, or unhealthy last block.
-        for (user, t) in &self.markets[i].tracked {
-            if t.blocks_unhealthy > 0 || t.chain.health.health_factor.wad() < watch {
-                refresh.insert(*user);
-            }
-        }
         let mut users: Vec<Address> = refresh.into_iter().collect();
         users.sort_unstable();
         self.read_and_record(i, n, &users, report, undo).await
@@ -830,7 +911,7 @@ impl Pipeline {
         let mut removed = Vec::new();
         for cp in read {
             let user = cp.position.user;
-            let before = m.tracked.remove(&user);
+            let before = m.untrack(user);
             if cp.has_debt() {
                 let blocks_unhealthy = before.as_ref().map_or(0, |b| b.blocks_unhealthy);
                 let healthy = !cp.health.liquidatable;
@@ -839,7 +920,7 @@ impl Pipeline {
                 if (!healthy || blocks_unhealthy > 0) && m.checked.insert(user) {
                     verdicts.push((user, healthy));
                 }
-                m.tracked.insert(user, next);
+                m.track(user, next);
             } else if before.is_some() {
                 removed.push(user);
             } else {
@@ -863,10 +944,12 @@ impl Pipeline {
         let m = &mut self.markets[i];
         for (user, result) in counts {
             let count = result.map_err(store("recording health"))?.unwrap_or(0);
-            let Some(t) = m.tracked.get_mut(&user) else { continue };
-            t.blocks_unhealthy = count;
+            if !m.tracked.contains_key(&user) {
+                continue;
+            }
+            m.set_streak(user, count);
             if count == self.config.confirmations {
-                report.opportunities.push(opportunity(&name, n, t));
+                report.opportunities.push(opportunity(&name, n, &m.tracked[&user]));
             }
         }
         report.opportunities.sort_by(|a, b| (&a.protocol, a.user).cmp(&(&b.protocol, b.user)));
@@ -884,6 +967,11 @@ impl Pipeline {
     /// pipeline yourself. Returns the positions re-read.
     pub async fn reconcile(&mut self) -> Result<usize> {
         let Some(head) = self.head() else { return Ok(0) };
+        self.finish_repricing();
+        while self.history.len() > self.config.max_reorg_depth + 1 {
+            self.history.pop_front();
+        }
+        telemetry::record_positions(self);
         let step = head.timestamp.saturating_sub(self.reconciled_at);
         self.reconciled_at = self.reconciled_at.max(head.timestamp);
         if step == 0 {
@@ -921,6 +1009,29 @@ impl Pipeline {
         }
         telemetry::stage("reconcile", started.elapsed());
         Ok(report.positions_refreshed)
+    }
+
+    /// Reprices the holders whose repricing a price move deferred past its block. They are
+    /// far enough above the watch line that the move cannot bring them below it.
+    fn finish_repricing(&mut self) {
+        let watch = self.config.watch_health_factor;
+        for m in &mut self.markets {
+            for moved in std::mem::take(&mut m.deferred) {
+                let users: Vec<Address> = m
+                    .tracked
+                    .iter()
+                    .filter(|(_, t)| t.chain.inputs.holds_any(&moved))
+                    .map(|(u, _)| *u)
+                    .collect();
+                let mut below = HashSet::new();
+                reprice_users(m, &users, &moved, watch, &mut below);
+                // The bound guarantees none fell below the line; should one have (a bug),
+                // the next block's watch list re-reads it.
+                if !below.is_empty() {
+                    tracing::warn!(n = below.len(), "deferred repricing fell below the watch line");
+                }
+            }
+        }
     }
 
     /// Opportunities found by [`reconcile`](Self::reconcile) (possible with
@@ -962,10 +1073,10 @@ impl Pipeline {
                 Some(t) => {
                     let block = t.chain.position.last_update_block;
                     writes[market].push(t.stored(block));
-                    m.tracked.insert(user, *t);
+                    m.track(user, *t);
                 }
                 None => {
-                    m.tracked.remove(&user);
+                    m.untrack(user);
                     self.store
                         .remove(&m.name, user)
                         .await
@@ -984,8 +1095,8 @@ impl Pipeline {
         // Positions repriced in the rolled-back blocks go back to the ancestor's prices.
         for i in repriced_markets {
             let prices = self.markets[i].prices.clone();
-            let mut ignored = HashSet::new();
-            reprice(&mut self.markets[i], &prices, U256::ZERO, &mut ignored);
+            self.markets[i].deferred.clear();
+            reprice_all(&mut self.markets[i], &prices);
         }
         for m in &mut self.markets {
             m.checked.clear();
@@ -998,22 +1109,23 @@ impl Pipeline {
     }
 }
 
-/// Reprices, in place, every tracked position of `m` holding an asset of `moved`; positions
+/// Reprices, in place, the tracked positions `users` of `m` at the `moved` prices; positions
 /// that land below `watch` (or fail) go to `refresh`. Returns how many were repriced.
-fn reprice(
+fn reprice_users(
     m: &mut Market,
+    users: &[Address],
     moved: &[(Address, U256)],
     watch: U256,
     refresh: &mut HashSet<Address>,
 ) -> usize {
     let mut n = 0;
-    for (user, t) in &mut m.tracked {
-        if !moved.iter().any(|(a, _)| t.chain.inputs.holds(*a)) {
-            continue;
-        }
+    for user in users {
+        let Some(t) = m.tracked.get_mut(user) else { continue };
         match t.chain.inputs.reprice(moved) {
             Ok(Some(health)) => {
                 n += 1;
+                m.by_health.remove(&(t.chain.health.health_factor.wad(), *user));
+                m.by_health.insert((health.health_factor.wad(), *user));
                 t.chain.health = health;
                 t.chain.position.health_factor = Some(health.health_factor.wad());
                 if health.health_factor.wad() < watch {
@@ -1028,6 +1140,40 @@ fn reprice(
         }
     }
     n
+}
+
+/// Reprices every tracked position of `m` at `prices` (after a rollback).
+fn reprice_all(m: &mut Market, prices: &[(Address, U256)]) {
+    let users: Vec<Address> = m.tracked.keys().copied().collect();
+    let mut ignored = HashSet::new();
+    reprice_users(m, &users, prices, U256::ZERO, &mut ignored);
+}
+
+/// The health factor (WAD) below which a holder of a moved asset may fall under `watch` at the
+/// new prices: `watch / F × (1 + 0.2 %)`, where `F` = the product over moved assets of
+/// `min(new/old, old/new)` — every asset taken in its worst direction (a collateral falling, a
+/// debt rising scale the health factor by at most that ratio). The 0.2 % slack covers the
+/// contracts' rounding (the floored average liquidation threshold before v3.5 moves a health
+/// factor by at most ~0.0125 %). Unknown old prices give `U256::MAX` (reprice everyone now).
+fn reprice_bound(
+    _now: &[(Address, U256)],
+    before: &[(Address, U256)],
+    moved: &[(Address, U256)],
+    watch: U256,
+) -> U256 {
+    let mut bound = watch.saturating_mul(U256::from(1002u64)) / U256::from(1000u64);
+    for (asset, new) in moved {
+        let Some((_, old)) = before.iter().find(|(a, _)| a == asset) else {
+            return U256::MAX;
+        };
+        if old.is_zero() || new.is_zero() {
+            return U256::MAX;
+        }
+        // bound /= min(new/old, old/new)  ==  bound * max(new, old) / min(new, old), rounded up.
+        let (hi, lo) = if new > old { (*new, *old) } else { (*old, *new) };
+        bound = bound.saturating_mul(hi).div_ceil(lo);
+    }
+    bound
 }
 
 fn opportunity(name: &str, block: u64, t: &Tracked) -> Opportunity {
@@ -1093,4 +1239,44 @@ pub(crate) fn bucket(hf: HealthFactor) -> &'static str {
     ];
     let wad = hf.wad();
     EDGES.iter().find(|(edge, _)| wad < *edge).map_or("ge_1.50", |(_, label)| label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WAD: u64 = 1_000_000_000_000_000_000;
+
+    #[test]
+    fn reprice_bound_takes_each_move_in_its_worst_direction() {
+        let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let watch = U256::from(WAD);
+        // A 1 % drop of one asset: watch × 1.002 / 0.99.
+        let before = [(a, U256::from(100u64))];
+        let bound = reprice_bound(&[], &before, &[(a, U256::from(99u64))], watch);
+        assert_eq!(
+            bound,
+            (U256::from(1_002u64 * (WAD / 1000)) * U256::from(100u64)).div_ceil(U256::from(99u64))
+        );
+        // A rise counts the same as a fall (it hurts as a debt), and moves multiply.
+        let up = reprice_bound(&[], &before, &[(a, U256::from(101u64))], watch);
+        assert!(up > U256::from(1_011u64 * (WAD / 1000)) && up < U256::from(1_013u64 * (WAD / 1000)));
+        let before2 = [(a, U256::from(100u64)), (b, U256::from(50u64))];
+        let both =
+            reprice_bound(&[], &before2, &[(a, U256::from(99u64)), (b, U256::from(51u64))], watch);
+        assert!(both > bound);
+        // Unknown or zero prices: everyone is repriced at once.
+        assert_eq!(reprice_bound(&[], &[], &[(a, U256::from(1u64))], watch), U256::MAX);
+        assert_eq!(reprice_bound(&[], &before, &[(a, U256::ZERO)], watch), U256::MAX);
+    }
+
+    #[test]
+    fn health_buckets() {
+        let hf = |milli: u64| HealthFactor::from_wad(U256::from(milli) * U256::from(WAD / 1000));
+        assert_eq!(bucket(hf(999)), "lt_1.00");
+        assert_eq!(bucket(hf(1000)), "1.00_1.05");
+        assert_eq!(bucket(hf(1099)), "1.05_1.10");
+        assert_eq!(bucket(hf(1499)), "1.10_1.50");
+        assert_eq!(bucket(HealthFactor::INFINITE), "ge_1.50");
+    }
 }

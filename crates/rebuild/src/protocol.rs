@@ -136,6 +136,11 @@ impl HealthInputs {
         }
     }
 
+    /// Whether the position holds any asset of `prices` (`(asset, price)` pairs).
+    pub fn holds_any(&self, prices: &[(Address, U256)]) -> bool {
+        prices.iter().any(|(a, _)| self.holds(*a))
+    }
+
     /// Whether the position holds `asset` as collateral or debt (a nonzero balance).
     pub fn holds(&self, asset: Address) -> bool {
         match self {
