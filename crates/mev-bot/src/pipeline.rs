@@ -1260,7 +1260,9 @@ mod tests {
         );
         // A rise counts the same as a fall (it hurts as a debt), and moves multiply.
         let up = reprice_bound(&[], &before, &[(a, U256::from(101u64))], watch);
-        assert!(up > U256::from(1_011u64 * (WAD / 1000)) && up < U256::from(1_013u64 * (WAD / 1000)));
+        assert!(
+            up > U256::from(1_011u64 * (WAD / 1000)) && up < U256::from(1_013u64 * (WAD / 1000))
+        );
         let before2 = [(a, U256::from(100u64)), (b, U256::from(50u64))];
         let both =
             reprice_bound(&[], &before2, &[(a, U256::from(99u64)), (b, U256::from(51u64))], watch);
