@@ -347,14 +347,32 @@ async fn reorg_rolls_caches_back_to_the_chain() {
             1,
         ),
     ];
-    // The funding above added blocks; process them, then reorg the last two.
+    // The funding above added blocks; process them. Then the WETH price drop (two blocks: a
+    // new aggregator, `setAssetSources`) flags borrowers 3 and 4 once — and is reorged away.
     live.sync().await;
     assert_eq!(live.pipeline.head().unwrap().number, head_before_reorg);
     assert!(head_before_reorg > head);
+    let streak = |p: &Pipeline, u: Address| {
+        p.unhealthy_counts().find(|(_, x, _)| *x == u).map(|(_, _, c)| c)
+    };
+    s.market.drop_weth().await;
+    live.sync().await;
+    assert_eq!(streak(&live.pipeline, b[2]), Some(1));
     d.reorg(2, txs).await.expect("anvil_reorg");
     d.mine(1).await.expect("mine");
     let reports = live.sync().await;
     assert!(reports.first().is_some_and(|r| r.reorg), "first event is the rollback: {reports:?}");
+    // The orphaned price drop is undone: streaks back to 0, no opportunity, prices as before.
+    assert_eq!(streak(&live.pipeline, b[2]), Some(0));
+    assert_eq!(streak(&live.pipeline, b[3]), Some(0));
+    assert!(reports.iter().all(|r| r.opportunities.is_empty()));
+    let weth = s.asset("WETH");
+    assert_eq!(aave.asset_price(weth).await.unwrap(), U256::from(2_000u64 * 100_000_000));
+    // Stored streaks were restored too.
+    for u in [b[2], b[3]] {
+        let stored = live.pipeline.store().get("aave-v3", u).await.unwrap().expect("stored");
+        assert_eq!(stored.blocks_unhealthy, 0);
+    }
 
     // Pools equal the chain.
     assert_eq!(s.pool_states().await.to_vec(), pool_states(&live.pipeline, &s));
