@@ -711,7 +711,7 @@ fn progress(r: &BlockReport) {
         format!("  OPPORTUNITY {}", users.join(", "))
     };
     eprintln!(
-        "block {:>6}: {:>3} logs, {:>3} decoded, pools {:>2} updated {:>2} read, positions {:>3} refreshed {:>3} repriced {:>2} removed, {:>6} us{opportunities}",
+        "block {:>6}: {:>3} logs, {:>3} decoded, pools {:>2} updated {:>2} read, positions {:>3} refreshed {:>3} repriced {:>2} removed, {:>6} us (+{} reconciled after){opportunities}",
         r.block,
         r.logs,
         r.decoded,
@@ -721,6 +721,7 @@ fn progress(r: &BlockReport) {
         r.positions_repriced,
         r.positions_removed,
         r.micros,
+        r.positions_reconciled,
     );
 }
 
