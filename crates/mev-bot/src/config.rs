@@ -209,7 +209,7 @@ pub struct PipelineConfig {
     /// block, and below which a position repriced locally after a price move is re-read at
     /// once. Default `1.01e18`: interest moves a health factor by far less than 1 % within a
     /// reconciliation period, so only prices (handled by repricing) can cross the line faster.
-    #[serde(with = "decimal_u256")]
+    #[serde(with = "crate::decimal")]
     pub watch_health_factor: U256,
     /// Every tracked position is re-read from chain (and rewritten, refreshing its TTL) at
     /// least once per this many seconds of chain time: each block re-reads the share of the
@@ -248,29 +248,6 @@ impl PipelineConfig {
             }
         }
         Ok(())
-    }
-}
-
-/// A `U256` as a decimal string (TOML integers stop at `i64`).
-mod decimal_u256 {
-    use alloy_primitives::U256;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(u64),
-            Str(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Int(i) => Ok(U256::from(i)),
-            Raw::Str(s) => s.parse().map_err(serde::de::Error::custom),
-        }
     }
 }
 

@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, U256};
 use mev_health_calc::AaveAccountData;
 use mev_rebuild::{AaveV3Config, AaveV3Protocol, ChainReader, HealthInputs, LendingProtocol};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::{BotError, Result};
 
@@ -12,13 +12,13 @@ use crate::{BotError, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct AaveHealth {
     /// Health factor, WAD (`1e18` = 1.0); `U256::MAX` when the user has no debt.
-    #[serde(serialize_with = "decimal")]
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub health_factor: U256,
     /// Collateral value, base currency units (the oracle's unit, 1e8 = 1 USD on most markets).
-    #[serde(serialize_with = "decimal")]
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub total_collateral_base: U256,
     /// Debt value, base currency units.
-    #[serde(serialize_with = "decimal")]
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub total_debt_base: U256,
     /// Whether `liquidationCall` accepts the position: health factor below `1e18`.
     pub liquidatable: bool,
@@ -82,11 +82,6 @@ pub async fn aave_health(
         .account_data()
         .map_err(|source| BotError::Health { user, source: source.into() })?;
     Ok(AaveHealth::from(&account))
-}
-
-/// Writes a `U256` as a decimal string.
-pub(crate) fn decimal<S: Serializer>(value: &U256, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(value)
 }
 
 #[cfg(test)]

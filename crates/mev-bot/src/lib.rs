@@ -3,6 +3,7 @@
 
 mod chain;
 mod config;
+mod decimal;
 mod decode;
 mod error;
 mod health;

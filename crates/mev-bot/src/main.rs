@@ -545,7 +545,14 @@ fn check_redis_scheme(url: &str) -> Result<()> {
 
 async fn redis_store(url: String) -> Result<RedisPositionStore> {
     check_redis_scheme(&url)?;
-    RedisPositionStore::connect(RedisConfig::new(url.clone())).await.map_err(|e| match e {
+    RedisPositionStore::connect(RedisConfig::new(url.clone()))
+        .await
+        .map_err(|e| redis_error(&url, e))
+}
+
+/// A Redis connection error: a bad URL is an argument error, anything else a store error.
+fn redis_error(url: &str, e: StoreError) -> BotError {
+    match e {
         StoreError::Config { reason, .. } => {
             BotError::InvalidArgument { what: "--redis-url", reason: format!("{url:?}: {reason}") }
         }
@@ -553,7 +560,7 @@ async fn redis_store(url: String) -> Result<RedisPositionStore> {
             context: format!("connecting to Redis (--redis-url {url})"),
             source: source.into(),
         },
-    })
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -609,18 +616,9 @@ async fn failover_store(redis_url: Option<String>) -> Result<Arc<dyn PositionSto
         return Ok(Arc::new(InMemoryPositionStore::new()));
     };
     check_redis_scheme(&url)?;
-    let store = FailoverPositionStore::connect(RedisConfig::new(url.clone())).await.map_err(
-        |e| match e {
-            StoreError::Config { reason, .. } => BotError::InvalidArgument {
-                what: "--redis-url",
-                reason: format!("{url:?}: {reason}"),
-            },
-            source => BotError::Store {
-                context: format!("connecting to Redis (--redis-url {url})"),
-                source: source.into(),
-            },
-        },
-    )?;
+    let store = FailoverPositionStore::connect(RedisConfig::new(url.clone()))
+        .await
+        .map_err(|e| redis_error(&url, e))?;
     if let Err(e) = store.primary().ping().await {
         tracing::warn!(error = %e, "Redis does not answer; positions stay in memory until it does");
     }

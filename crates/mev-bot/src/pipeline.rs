@@ -41,16 +41,16 @@ pub struct Opportunity {
     /// The borrower.
     pub user: Address,
     /// Health factor at `block`, WAD (`1e18` = 1.0).
-    #[serde(with = "u256_decimal")]
+    #[serde(with = "crate::decimal")]
     pub health_factor: U256,
     /// Consecutive unhealthy blocks (equals the confirmation count).
     pub blocks_unhealthy: u64,
     /// Collateral value in the market's base unit (Aave: base currency, 1e8 = 1 USD; Compound:
     /// USD × 1e18, risk-adjusted).
-    #[serde(with = "u256_decimal")]
+    #[serde(with = "crate::decimal")]
     pub collateral_value: U256,
     /// Debt value in the same unit.
-    #[serde(with = "u256_decimal")]
+    #[serde(with = "crate::decimal")]
     pub debt_value: U256,
     /// The most profitable single `liquidationCall` (Aave family), sized as the contract
     /// would; `None` for Compound-family markets.
@@ -65,28 +65,14 @@ pub struct LiquidationHint {
     /// Debt to repay.
     pub debt_asset: Address,
     /// Debt repaid, the debt asset's smallest unit.
-    #[serde(with = "u256_decimal")]
+    #[serde(with = "crate::decimal")]
     pub debt_to_cover: U256,
     /// Collateral received by the liquidator, the collateral asset's smallest unit.
-    #[serde(with = "u256_decimal")]
+    #[serde(with = "crate::decimal")]
     pub collateral_to_liquidator: U256,
     /// Collateral received minus debt repaid, base currency units (before gas and swaps).
-    #[serde(with = "u256_decimal")]
+    #[serde(with = "crate::decimal")]
     pub gross_profit_base: U256,
-}
-
-mod u256_decimal {
-    use alloy_primitives::U256;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
-        crate::health::decimal(v, s)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 /// What one [`ChainEvent`] did to the caches.
@@ -115,7 +101,8 @@ pub struct BlockReport {
     pub positions_removed: usize,
     /// Opportunities emitted.
     pub opportunities: Vec<Opportunity>,
-    /// Wall time spent, microseconds (not part of equality in tests: compare fields).
+    /// Wall time of [`Pipeline::handle`], microseconds (varies run to run: tests compare the
+    /// other fields).
     #[serde(skip)]
     pub micros: u64,
 }
@@ -166,8 +153,6 @@ struct Market {
     by_health: std::collections::BTreeSet<(U256, Address)>,
     /// Tracked positions with a nonzero unhealthy streak.
     unhealthy: HashSet<Address>,
-    /// The prices before the last move (for the move's factor).
-    previous_prices: Vec<(Address, U256)>,
 }
 
 impl Market {
@@ -211,14 +196,6 @@ impl Market {
     /// Tracked users with health factor below `wad`, in health-factor order.
     fn below(&self, wad: U256) -> impl Iterator<Item = Address> + '_ {
         self.by_health.range(..(wad, Address::ZERO)).map(|(_, u)| *u)
-    }
-
-    /// The previous price of each asset in `moved`.
-    fn prices_before(&self, moved: &[(Address, U256)]) -> Vec<(Address, U256)> {
-        moved
-            .iter()
-            .filter_map(|(a, _)| self.previous_prices.iter().find(|(b, _)| b == a).copied())
-            .collect()
     }
 }
 
@@ -436,7 +413,6 @@ impl Pipeline {
                 cursor: None,
                 checked: HashSet::new(),
                 deferred: Vec::new(),
-                previous_prices: Vec::new(),
                 by_health: std::collections::BTreeSet::new(),
                 unhealthy: HashSet::new(),
             });
@@ -836,7 +812,13 @@ impl Pipeline {
         // Finish any repricing deferred by an earlier block (normally done by `reconcile`).
         self.finish_repricing();
         let mut refresh: HashSet<Address> = touched;
+        // The watch list (near the line, or unhealthy last block) is re-read. After a price
+        // move, a position can lose at most the move's factor `F` (every moved asset taken in
+        // its worst direction), so only holders with health factor below `watch / F` (plus
+        // rounding slack) are repriced now; the rest after the block (`reconcile`), off the
+        // critical path.
         let mut moved: Vec<(Address, U256)> = Vec::new();
+        let mut bound = U256::ZERO;
         if price_moved {
             let prices = protocol
                 .read_prices(&*self.reader, n)
@@ -845,21 +827,11 @@ impl Pipeline {
             let m = &mut self.markets[i];
             moved = prices.iter().filter(|p| !m.prices.contains(p)).copied().collect();
             if !moved.is_empty() {
-                undo.push(Undo::Prices { market: i, before: m.prices.clone() });
-                m.previous_prices = std::mem::replace(&mut m.prices, prices);
+                bound = reprice_bound(&m.prices, &moved, watch);
+                let before = std::mem::replace(&mut m.prices, prices);
+                undo.push(Undo::Prices { market: i, before });
             }
         }
-        // One pass over the market. The watch list (near the line, or unhealthy last block) is
-        // re-read. After a price move, a position can lose at most the move's factor `F` (every
-        // moved asset taken in its worst direction), so only holders with health factor below
-        // `watch / F` (plus rounding slack) are repriced now; the rest are repriced after the
-        // block (`reconcile`), off the critical path.
-        let bound = if moved.is_empty() {
-            U256::ZERO
-        } else {
-            let m = &self.markets[i];
-            reprice_bound(&m.prices, &m.prices_before(&moved), &moved, watch)
-        };
         let m = &mut self.markets[i];
         refresh.extend(m.below(watch));
         refresh.extend(m.unhealthy.iter().copied());
@@ -1155,12 +1127,7 @@ fn reprice_all(m: &mut Market, prices: &[(Address, U256)]) {
 /// debt rising scale the health factor by at most that ratio). The 0.2 % slack covers the
 /// contracts' rounding (the floored average liquidation threshold before v3.5 moves a health
 /// factor by at most ~0.0125 %). Unknown old prices give `U256::MAX` (reprice everyone now).
-fn reprice_bound(
-    _now: &[(Address, U256)],
-    before: &[(Address, U256)],
-    moved: &[(Address, U256)],
-    watch: U256,
-) -> U256 {
+fn reprice_bound(before: &[(Address, U256)], moved: &[(Address, U256)], watch: U256) -> U256 {
     let mut bound = watch.saturating_mul(U256::from(1002u64)) / U256::from(1000u64);
     for (asset, new) in moved {
         let Some((_, old)) = before.iter().find(|(a, _)| a == asset) else {
@@ -1253,23 +1220,23 @@ mod tests {
         let watch = U256::from(WAD);
         // A 1 % drop of one asset: watch × 1.002 / 0.99.
         let before = [(a, U256::from(100u64))];
-        let bound = reprice_bound(&[], &before, &[(a, U256::from(99u64))], watch);
+        let bound = reprice_bound(&before, &[(a, U256::from(99u64))], watch);
         assert_eq!(
             bound,
             (U256::from(1_002u64 * (WAD / 1000)) * U256::from(100u64)).div_ceil(U256::from(99u64))
         );
         // A rise counts the same as a fall (it hurts as a debt), and moves multiply.
-        let up = reprice_bound(&[], &before, &[(a, U256::from(101u64))], watch);
+        let up = reprice_bound(&before, &[(a, U256::from(101u64))], watch);
         assert!(
             up > U256::from(1_011u64 * (WAD / 1000)) && up < U256::from(1_013u64 * (WAD / 1000))
         );
         let before2 = [(a, U256::from(100u64)), (b, U256::from(50u64))];
         let both =
-            reprice_bound(&[], &before2, &[(a, U256::from(99u64)), (b, U256::from(51u64))], watch);
+            reprice_bound(&before2, &[(a, U256::from(99u64)), (b, U256::from(51u64))], watch);
         assert!(both > bound);
         // Unknown or zero prices: everyone is repriced at once.
-        assert_eq!(reprice_bound(&[], &[], &[(a, U256::from(1u64))], watch), U256::MAX);
-        assert_eq!(reprice_bound(&[], &before, &[(a, U256::ZERO)], watch), U256::MAX);
+        assert_eq!(reprice_bound(&[], &[(a, U256::from(1u64))], watch), U256::MAX);
+        assert_eq!(reprice_bound(&before, &[(a, U256::ZERO)], watch), U256::MAX);
     }
 
     #[test]

@@ -115,7 +115,6 @@ struct Tape {
     calls: Vec<RecordedCall>,
     seen: HashMap<(Address, u64, Bytes), usize>,
     logs: Vec<RecordedLogs>,
-    head: u64,
 }
 
 impl RecordingReader {
@@ -139,9 +138,7 @@ impl RecordingReader {
 #[async_trait]
 impl ChainReader for RecordingReader {
     async fn block_number(&self) -> Result<u64, RebuildError> {
-        let n = self.inner.block_number().await?;
-        self.with_tape(|t| t.head = t.head.max(n));
-        Ok(n)
+        self.inner.block_number().await
     }
 
     async fn call(&self, to: Address, data: Bytes, block: u64) -> Result<Bytes, RebuildError> {
@@ -278,7 +275,7 @@ pub struct PositionLine {
     /// Borrower.
     pub user: Address,
     /// Health factor, WAD; `U256::MAX` without debt.
-    #[serde(serialize_with = "crate::health::decimal")]
+    #[serde(serialize_with = "crate::decimal::serialize")]
     pub health_factor: alloy_primitives::U256,
     /// Consecutive unhealthy blocks.
     pub blocks_unhealthy: u64,

@@ -3,10 +3,7 @@
 //! them, pool state equals the chain, metrics are served, a replay of the recording yields the
 //! same opportunities, and a reorg leaves the caches equal to the chain.
 
-use std::{
-    io::{Read, Write},
-    sync::Arc,
-};
+use std::sync::Arc;
 
 use alloy_primitives::{Address, U256};
 use mev_bot::{
@@ -18,7 +15,7 @@ use mev_position_cache::{InMemoryPositionStore, PositionStore};
 use mev_rebuild::{AaveV3Config, AaveV3Protocol, ChainReader, LendingProtocol};
 use mev_reserve_cache::PoolState;
 
-use crate::market::Market;
+use crate::market::{Market, free_port, scrape};
 
 fn e18(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18))
@@ -153,19 +150,6 @@ impl Live {
     }
 }
 
-/// Fetches `http://addr/metrics`.
-fn scrape(addr: std::net::SocketAddr) -> String {
-    let mut s = std::net::TcpStream::connect(addr).expect("metrics endpoint");
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
-    let mut body = String::new();
-    s.read_to_string(&mut body).expect("read");
-    body
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn price_drop_liquidations_pools_metrics_and_replay() {
     let metrics_addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
@@ -264,7 +248,10 @@ async fn price_drop_liquidations_pools_metrics_and_replay() {
     assert_eq!(s.pool_states().await.to_vec(), pool_states(&live.pipeline, &s));
 
     // Metrics endpoint.
-    let body = tokio::task::spawn_blocking(move || scrape(metrics_addr)).await.unwrap();
+    let body = tokio::task::spawn_blocking(move || scrape(metrics_addr))
+        .await
+        .unwrap()
+        .expect("metrics endpoint");
     for needle in [
         "mev_bot_blocks_total",
         "mev_bot_block_lag_blocks",

@@ -11,7 +11,7 @@ use alloy_primitives::U256;
 use mev_bot::{BotConfig, Opportunity, Recording};
 use mev_rebuild::AaveV3Config;
 
-use crate::market::{Market, mev_bot};
+use crate::market::{Market, free_port, mev_bot, scrape};
 
 fn bundled() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("recordings/devnet-liquidation.json")
@@ -224,7 +224,7 @@ async fn run_follows_blocks_serves_metrics_and_stops_cleanly_on_ctrl_c() {
     let config = write_config(&market, &dir);
     let opportunities_file = dir.join("opportunities.jsonl");
     let log = dir.join("run.log");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     // anvil serves WebSocket on the same port: this run follows a newHeads subscription (the
     // 60 s poll fallback would time the test out).
     let ws_url = market.devnet.rpc_url().replace("http://", "ws://");
@@ -240,18 +240,11 @@ async fn run_follows_blocks_serves_metrics_and_stops_cleanly_on_ctrl_c() {
             "--output".into(),
             opportunities_file.display().to_string(),
             "--metrics-addr".into(),
-            format!("127.0.0.1:{port}"),
+            metrics_addr.to_string(),
         ],
         &log,
     );
-    let scrape = move || -> Option<String> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
-        let mut body = String::new();
-        s.read_to_string(&mut body).ok()?;
-        Some(body)
-    };
+    let scrape = move || scrape(metrics_addr);
     wait_for(&mut child, "the bootstrap", || log_has(&log, "bootstrapped")).await;
     assert!(scrape().is_some(), "metrics endpoint up");
     market.drop_weth().await;
