@@ -4,6 +4,7 @@
 #[macro_use]
 mod telemetry;
 
+mod codec;
 mod config;
 mod error;
 mod failover;

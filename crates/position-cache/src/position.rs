@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    codec,
     error::{Result, StoreError},
     wire::{self, WireAddress, WireDecimal, WireU256},
 };
@@ -130,11 +131,17 @@ impl Position {
 
     /// Parses a position from JSON bytes in either wire format.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        if let Some(position) = codec::read(bytes) {
+            return Ok(position);
+        }
         serde_json::from_slice(bytes).map_err(|e| StoreError::decode(e.to_string()))
     }
 
     /// Serializes to the multi-leg JSON wire format.
     pub fn to_json(&self) -> Result<String> {
+        if let Some(json) = codec::write(self) {
+            return Ok(json);
+        }
         serde_json::to_string(self).map_err(|e| StoreError::invalid("position", e.to_string()))
     }
 
