@@ -62,21 +62,9 @@ fn main() -> BenchResult<()> {
     println!("JSON per position: {json_avg:.0} bytes (avg)");
     let value_size = json_avg.round() as usize;
 
-    // Anchors: redis-benchmark against the same server, same value size.
-    let set_rps = redis_benchmark(
-        port,
-        &["-P", "64", "-t", "set", "-n", "1000000", "-r", "100000"],
-        value_size,
-    )?
-    .0;
-    let get_rps = redis_benchmark(
-        port,
-        &["-P", "64", "-t", "get", "-n", "1000000", "-r", "100000"],
-        value_size,
-    )?
-    .0;
-    // Informative: the command shape upserts actually need (position key length, `EX`).
+    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let value = "x".repeat(value_size);
+    // Informative: the command shape upserts actually need (position key length, `EX`).
     let key = format!("bench0:position:aave-v3:0x5e{}__rand_int__", "0".repeat(26));
     let set_ex_rps = redis_benchmark(
         port,
@@ -84,60 +72,82 @@ fn main() -> BenchResult<()> {
         value_size,
     )?
     .0;
-    server.cli(&["FLUSHALL"])?;
 
     let rt = Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let url = server.url();
 
-    // upsert_many into an empty namespace (new positions).
-    let mut insert_rates = Vec::new();
-    let mut overwrite_rates = Vec::new();
-    let mut get_all_rates = Vec::new();
-    let redis_mem_before = used_memory(&server)?;
+    // Each round runs the anchors, then the store on an emptied server, so that every ratio
+    // compares runs a few seconds apart (rates on this shared machine drift by tens of percent
+    // within minutes). The verdict is on the median ratio.
+    let mut upsert = Vec::new(); // (store, anchor) pairs
+    let mut existing = Vec::new();
+    let mut get_all = Vec::new();
+    let mut redis_bytes = 0.0;
     let mut last_store = None;
-    for round in 0..3 {
+    for round in 0..rounds {
+        server.cli(&["FLUSHALL"])?;
+        let anchor = ["-P", "64", "-n", "1000000", "-r", "100000"];
+        let set_rps = redis_benchmark(port, &[&anchor[..], &["-t", "set"]].concat(), value_size)?.0;
+        let get_rps = redis_benchmark(port, &[&anchor[..], &["-t", "get"]].concat(), value_size)?.0;
+        server.cli(&["FLUSHALL"])?;
+        let mem_before = used_memory(&server)?;
+
         let store = rt.block_on(connect(&url, &format!("bench{round}")))?;
         let started = Instant::now();
         rt.block_on(store.upsert_many(&positions))?;
-        insert_rates.push(n as f64 / started.elapsed().as_secs_f64());
+        upsert.push((n as f64 / started.elapsed().as_secs_f64(), set_rps));
+        if round == 0 {
+            redis_bytes = (used_memory(&server)? - mem_before) as f64 / n as f64;
+        }
 
-        // Again over the same keys (existing positions: the counter-keeping script).
+        // Again over the same keys (existing positions: counters are kept).
         let started = Instant::now();
         rt.block_on(store.upsert_many(&positions))?;
-        overwrite_rates.push(n as f64 / started.elapsed().as_secs_f64());
+        existing.push((n as f64 / started.elapsed().as_secs_f64(), set_rps));
 
         let started = Instant::now();
         let all = rt.block_on(store.get_all())?;
-        get_all_rates.push(n as f64 / started.elapsed().as_secs_f64());
+        get_all.push((n as f64 / started.elapsed().as_secs_f64(), get_rps));
         assert_eq!(all.len(), n, "get_all returned every position");
-        if round < 2 {
-            rt.block_on(store.purge())?;
-        } else {
-            last_store = Some(store);
-        }
+        println!(
+            "round {round}: upsert_many new {:.0}/s ({:.2}), existing {:.0}/s ({:.2}), get_all {:.0}/s ({:.2})",
+            upsert[round].0,
+            ratio(upsert[round]),
+            existing[round].0,
+            ratio(existing[round]),
+            get_all[round].0,
+            ratio(get_all[round]),
+        );
+        last_store = Some(store);
     }
-    let redis_bytes = (used_memory(&server)? - redis_mem_before) as f64 / n as f64;
-    let store = last_store.ok_or("no store")?;
+    let store = last_store.ok_or("no rounds")?;
 
-    // Single-key latency on one connection, current-thread runtime, between two
-    // `redis-benchmark -c 1` runs (latency on this shared machine drifts within minutes).
-    redis_benchmark(port, &["-P", "64", "-t", "set", "-n", "200000", "-r", "100000"], value_size)?;
-    let anchor = ["-c", "1", "-t", "get", "-n", "30000", "-r", "100000"];
-    let get_p50_before_ms = redis_benchmark(port, &anchor, value_size)?.1;
+    // Single-key latency on one connection, current-thread runtime, alternating with
+    // `redis-benchmark -c 1` runs over the same keys.
     let latency_rt = Builder::new_current_thread().enable_all().build()?;
     let single = latency_rt.block_on(async {
         let mut config = store.config().clone();
         config.pool_size = 1;
         RedisPositionStore::connect(config).await
     })?;
-    let get_p50_us = latency_p50(&latency_rt, 20_000, |i| {
-        let single = single.clone();
-        let p = &positions[(i * 7_919) % n];
-        let (protocol, user) = (p.protocol.clone(), p.user);
-        async move {
-            black_box(single.get(&protocol, user).await.ok());
-        }
-    });
+    let mut get_p50 = Vec::new(); // (store µs, anchor µs)
+    for _ in 0..3 {
+        let anchor_ms = redis_benchmark(
+            port,
+            &["-c", "1", "-t", "get", "-n", "20000", "-r", "100000"],
+            value_size,
+        )?
+        .1;
+        let store_us = latency_p50(&latency_rt, 10_000, |i| {
+            let single = single.clone();
+            let p = &positions[(i * 7_919) % n];
+            let (protocol, user) = (p.protocol.clone(), p.user);
+            async move {
+                black_box(single.get(&protocol, user).await.ok());
+            }
+        });
+        get_p50.push((store_us, anchor_ms * 1_000.0));
+    }
     let health_p50_us = latency_p50(&latency_rt, 5_000, |i| {
         let single = single.clone();
         let p = &positions[(i * 7_919) % n];
@@ -146,40 +156,58 @@ fn main() -> BenchResult<()> {
             black_box(single.update_health(&protocol, user, false, 1).await.ok());
         }
     });
-    let get_p50_after_ms = redis_benchmark(port, &anchor, value_size)?.1;
-    let get_p50_ms = (get_p50_before_ms + get_p50_after_ms) / 2.0;
     drop(single);
     drop(store);
 
-    let ratio_upsert = median(&insert_rates) / set_rps;
-    let ratio_get_all = median(&get_all_rates) / get_rps;
-    let ratio_p50 = get_p50_us / (get_p50_ms * 1_000.0);
+    let ratios = |pairs: &[(f64, f64)]| pairs.iter().map(|&p| ratio(p)).collect::<Vec<_>>();
+    let spread = |pairs: &[(f64, f64)]| {
+        let r = ratios(pairs);
+        let lo = r.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        format!("{lo:.2}–{hi:.2}")
+    };
+    let firsts = |pairs: &[(f64, f64)]| pairs.iter().map(|p| p.0).collect::<Vec<_>>();
+    let seconds = |pairs: &[(f64, f64)]| pairs.iter().map(|p| p.1).collect::<Vec<_>>();
+    let ratio_upsert = median(&ratios(&upsert));
+    let ratio_get_all = median(&ratios(&get_all));
+    let ratio_p50 = median(&ratios(&get_p50));
     println!();
-    println!("| measure | position store | redis-benchmark | ratio | target |");
+    println!(
+        "Medians of {rounds} rounds (3 for latency); a ratio divides the store's figure by the anchor's of the same round."
+    );
+    println!("| measure | position store | redis-benchmark | ratio (median, range) | target |");
     println!("|---|---|---|---|---|");
     println!(
-        "| upsert_many {n} new (positions/s) | {:.0} | SET -P 64: {set_rps:.0} req/s | {ratio_upsert:.2} | >= 0.40 {} |",
-        median(&insert_rates),
+        "| upsert_many {n} new (positions/s) | {:.0} | SET -P 64: {:.0} req/s | {ratio_upsert:.2} ({}) | >= 0.40 {} |",
+        median(&firsts(&upsert)),
+        median(&seconds(&upsert)),
+        spread(&upsert),
         verdict(ratio_upsert >= 0.4)
     );
     println!(
-        "| upsert_many {n} new (positions/s) | {:.0} | SET <position key> EX 60 -P 64: {set_ex_rps:.0} req/s | {:.2} | (info) |",
-        median(&insert_rates),
-        median(&insert_rates) / set_ex_rps
+        "| upsert_many {n} new (positions/s) | {:.0} | SET <position key> EX 60 -P 64: {set_ex_rps:.0} req/s (once) | {:.2} | (info) |",
+        median(&firsts(&upsert)),
+        median(&firsts(&upsert)) / set_ex_rps
     );
     println!(
-        "| upsert_many {n} existing (positions/s) | {:.0} | SET -P 64: {set_rps:.0} req/s | {:.2} | (info) |",
-        median(&overwrite_rates),
-        median(&overwrite_rates) / set_rps
+        "| upsert_many {n} existing (positions/s) | {:.0} | SET -P 64: {:.0} req/s | {:.2} ({}) | (info) |",
+        median(&firsts(&existing)),
+        median(&seconds(&existing)),
+        median(&ratios(&existing)),
+        spread(&existing)
     );
     println!(
-        "| get_all {n} (positions/s) | {:.0} | GET -P 64: {get_rps:.0} req/s | {ratio_get_all:.2} | >= 0.40 {} |",
-        median(&get_all_rates),
+        "| get_all {n} (positions/s) | {:.0} | GET -P 64: {:.0} req/s | {ratio_get_all:.2} ({}) | >= 0.40 {} |",
+        median(&firsts(&get_all)),
+        median(&seconds(&get_all)),
+        spread(&get_all),
         verdict(ratio_get_all >= 0.4)
     );
     println!(
-        "| get p50 (us) | {get_p50_us:.1} | GET -c 1 p50 (mean of before/after): {:.1} us | {ratio_p50:.2} | <= 1.50 {} |",
-        get_p50_ms * 1_000.0,
+        "| get p50 (us) | {:.1} | GET -c 1 p50: {:.1} us | {ratio_p50:.2} ({}) | <= 1.50 {} |",
+        median(&firsts(&get_p50)),
+        median(&seconds(&get_p50)),
+        spread(&get_p50),
         verdict(ratio_p50 <= 1.5)
     );
     println!("| update_health p50 (us) | {health_p50_us:.1} | | | (info) |");
@@ -205,12 +233,6 @@ fn main() -> BenchResult<()> {
     println!("| bytes per position: Redis used_memory | {redis_bytes:.0} | | | |");
     println!("| bytes per position: in-memory RSS | {mem_bytes:.0} | | | |");
     println!();
-    println!(
-        "runs: upsert_many new {:?}, existing {:?}, get_all {:?} (positions/s)",
-        rounded(&insert_rates),
-        rounded(&overwrite_rates),
-        rounded(&get_all_rates)
-    );
     Ok(())
 }
 
@@ -400,8 +422,9 @@ fn median(values: &[f64]) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn rounded(values: &[f64]) -> Vec<u64> {
-    values.iter().map(|v| v.round() as u64).collect()
+/// The store's figure over the anchor's.
+fn ratio((store, anchor): (f64, f64)) -> f64 {
+    store / anchor
 }
 
 const fn verdict(ok: bool) -> &'static str {
