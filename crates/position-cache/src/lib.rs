@@ -25,5 +25,5 @@ pub use memory::{InMemoryConfig, InMemoryPositionStore, InMemoryPositionStoreBui
 pub use position::{CollateralLeg, DebtLeg, Position};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use redis::{RedisConfig, RedisPositionStore, RedisPositionStoreBuilder};
+pub use redis::{RedisConfig, RedisPositionStore, RedisPositionStoreBuilder, RedisTlsConfig};
 pub use store::{DEFAULT_PAGE_SIZE, PositionStore, RebuildHook, ScanCursor, ScanPage, StoreStats};

@@ -12,7 +12,7 @@ use std::{
     path::{Path, PathBuf},
     process::{Child, ChildStdin, Command, Stdio},
     sync::{
-        OnceLock,
+        Arc, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     thread,
@@ -26,6 +26,7 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(15);
 #[derive(Debug)]
 pub struct RedisServer {
     port: u16,
+    tls_port: Option<u16>,
     dir: PathBuf,
     extra_args: Vec<String>,
     process: Option<Watched>,
@@ -43,6 +44,9 @@ pub struct RedisServerOptions {
     pub cluster: bool,
     /// Extra `redis-server` arguments, e.g. `["--requirepass", "secret"]`.
     pub extra_args: Vec<String>,
+    /// Also serve TLS on a second free port with these certificates, requiring client
+    /// certificates signed by their CA (Redis's default). The plain port stays open.
+    pub tls: Option<TestCertificates>,
 }
 
 #[derive(Debug)]
@@ -102,8 +106,21 @@ impl RedisServer {
                 );
                 args.push(dir.join("nodes.conf").display().to_string());
             }
+            let mut tls_port = None;
+            if let Some(certs) = &options.tls {
+                let tls = free_port(false)?;
+                tls_port = Some(tls);
+                args.extend(["--tls-port".to_owned(), tls.to_string()]);
+                for (flag, path) in [
+                    ("--tls-cert-file", certs.server_cert()),
+                    ("--tls-key-file", certs.server_key()),
+                    ("--tls-ca-cert-file", certs.ca()),
+                ] {
+                    args.extend([flag.to_owned(), path.display().to_string()]);
+                }
+            }
             args.extend(options.extra_args.iter().cloned());
-            let mut server = Self { port, dir, extra_args: args, process: None };
+            let mut server = Self { port, tls_port, dir, extra_args: args, process: None };
             match server.spawn() {
                 Ok(()) => return Ok(server),
                 Err(e) if options.port.is_none() => last_err = Some(e),
@@ -121,6 +138,11 @@ impl RedisServer {
     /// `redis://127.0.0.1:{port}`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// `rediss://127.0.0.1:{tls port}` when started with [`RedisServerOptions::tls`].
+    pub fn tls_url(&self) -> Option<String> {
+        self.tls_port.map(|port| format!("rediss://127.0.0.1:{port}"))
     }
 
     /// The server's working directory (log, append-only file, `nodes.conf`).
@@ -228,6 +250,139 @@ impl Drop for Watched {
         drop(self.stdin.take());
         let _ = self.watchdog.wait();
     }
+}
+
+/// A throwaway CA, a server certificate for `127.0.0.1` and a client certificate (ECDSA P-256,
+/// valid two days), as PEM files written by the `openssl` command into a scratch directory that
+/// is removed when the last clone is dropped.
+#[derive(Debug, Clone)]
+pub struct TestCertificates {
+    dir: Arc<ScratchDir>,
+}
+
+#[derive(Debug)]
+struct ScratchDir(PathBuf);
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TestCertificates {
+    /// Generates the CA and both certificates; fails with a clear message without `openssl`.
+    pub fn generate() -> io::Result<Self> {
+        let dir = scratch_dir(0)?;
+        let certs = Self { dir: Arc::new(ScratchDir(dir.clone())) };
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        openssl(
+            &dir,
+            &[
+                &["req", "-x509"],
+                &key[..],
+                &[
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.crt",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=mev-position-cache test CA",
+                ],
+            ]
+            .concat(),
+        )?;
+        for (name, extensions) in [
+            (
+                "server",
+                "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+            ),
+            ("client", "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n"),
+        ] {
+            let (keyfile, csr, crt, ext) = (
+                format!("{name}.key"),
+                format!("{name}.csr"),
+                format!("{name}.crt"),
+                format!("{name}.ext"),
+            );
+            std::fs::write(dir.join(&ext), extensions)?;
+            openssl(
+                &dir,
+                &[
+                    &["req"],
+                    &key[..],
+                    &["-keyout", &keyfile, "-out", &csr, "-subj", &format!("/CN={name}")],
+                ]
+                .concat(),
+            )?;
+            openssl(
+                &dir,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    "ca.crt",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    &crt,
+                    "-days",
+                    "2",
+                    "-extfile",
+                    &ext,
+                ],
+            )?;
+        }
+        Ok(certs)
+    }
+
+    /// The CA certificate (PEM).
+    pub fn ca(&self) -> PathBuf {
+        self.dir.0.join("ca.crt")
+    }
+
+    /// The server's certificate (PEM), for `127.0.0.1`.
+    pub fn server_cert(&self) -> PathBuf {
+        self.dir.0.join("server.crt")
+    }
+
+    /// The server's private key (PEM).
+    pub fn server_key(&self) -> PathBuf {
+        self.dir.0.join("server.key")
+    }
+
+    /// The client certificate (PEM), signed by [`ca`](Self::ca).
+    pub fn client_cert(&self) -> PathBuf {
+        self.dir.0.join("client.crt")
+    }
+
+    /// The client's private key (PEM).
+    pub fn client_key(&self) -> PathBuf {
+        self.dir.0.join("client.key")
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> io::Result<()> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| {
+            io::Error::other(format!("cannot run `openssl` (Debian: apt-get install openssl): {e}"))
+        })?;
+    if !out.status.success() {
+        return Err(io::Error::other(format!(
+            "openssl {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
 }
 
 /// A Redis Cluster of primaries without replicas on loopback, torn down when dropped.

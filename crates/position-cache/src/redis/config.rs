@@ -1,6 +1,6 @@
 //! [`RedisConfig`] and the builder of [`RedisPositionStore`].
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +40,30 @@ pub struct RedisConfig {
     pub batch_size: usize,
     /// Pipelines or bulk reads in flight at once. Default: 4.
     pub max_in_flight: usize,
+    /// Certificates for a `rediss://` URL (feature `tls`). Default: none (system roots, no
+    /// client certificate).
+    pub tls: RedisTlsConfig,
+}
+
+/// PEM files for TLS connections (`rediss://`, feature `tls`), as `redis-cli --tls` takes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisTlsConfig {
+    /// CA certificates that sign the server's certificate, trusted instead of the system's roots
+    /// (`--cacert`).
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate chain, for servers that require one (`tls-auth-clients yes`, Redis's
+    /// default) (`--cert`).
+    pub cert_file: Option<PathBuf>,
+    /// Private key of [`cert_file`](Self::cert_file) (`--key`).
+    pub key_file: Option<PathBuf>,
+}
+
+impl RedisTlsConfig {
+    /// Whether any file is set.
+    pub const fn is_set(&self) -> bool {
+        self.ca_file.is_some() || self.cert_file.is_some() || self.key_file.is_some()
+    }
 }
 
 impl Default for RedisConfig {
@@ -54,6 +78,7 @@ impl Default for RedisConfig {
             scan_count: 1_000,
             batch_size: 1_000,
             max_in_flight: 4,
+            tls: RedisTlsConfig::default(),
         }
     }
 }
@@ -64,7 +89,8 @@ impl RedisConfig {
         Self { url: url.into(), ..Self::default() }
     }
 
-    /// Checks the values: sizes and timeouts must be at least 1.
+    /// Checks the values: sizes and timeouts must be at least 1; TLS files need a `rediss://`
+    /// URL, the `tls` feature, and a client certificate comes with its key.
     pub fn validate(&self) -> Result<()> {
         self.store.validate()?;
         let positive: [(&'static str, u64); 7] = [
@@ -87,12 +113,60 @@ impl RedisConfig {
                 reason: "must fit in 32 bits".into(),
             });
         }
-        Ok(())
+        self.validate_tls()
+    }
+
+    /// Whether the URL asks for TLS (`rediss://`, `rediss-cluster://`, …).
+    pub fn uses_tls(&self) -> bool {
+        self.url.split_once("://").is_some_and(|(scheme, _)| scheme.starts_with("rediss"))
+    }
+
+    fn validate_tls(&self) -> Result<()> {
+        let tls = &self.tls;
+        if !tls.is_set() {
+            return Ok(());
+        }
+        let field = if tls.ca_file.is_some() { "tls.ca_file" } else { "tls.cert_file" };
+        if !cfg!(feature = "tls") {
+            return Err(StoreError::Config {
+                field,
+                reason: "TLS needs the crate feature `tls`".into(),
+            });
+        }
+        if !self.uses_tls() {
+            return Err(StoreError::Config {
+                field,
+                reason: format!("set, but the url {:?} is not rediss://", redact(&self.url)),
+            });
+        }
+        match (&tls.cert_file, &tls.key_file) {
+            (Some(_), None) => Err(StoreError::Config {
+                field: "tls.key_file",
+                reason: "tls.cert_file is set without its key".into(),
+            }),
+            (None, Some(_)) => Err(StoreError::Config {
+                field: "tls.cert_file",
+                reason: "tls.key_file is set without a certificate".into(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The per-command timeout as a [`Duration`].
     pub const fn command_timeout(&self) -> Duration {
         Duration::from_millis(self.command_timeout_ms)
+    }
+}
+
+/// `url` with any password replaced by `***`, for error messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => format!("{scheme}://***@{host}"),
+        },
+        None => url.to_owned(),
     }
 }
 
@@ -178,6 +252,21 @@ impl RedisPositionStoreBuilder {
         self
     }
 
+    /// Trusts the CA certificates in this PEM file instead of the system's roots (TLS URLs).
+    #[must_use]
+    pub fn tls_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.tls.ca_file = Some(path.into());
+        self
+    }
+
+    /// Presents this client certificate chain and private key (PEM files) on TLS connections.
+    #[must_use]
+    pub fn tls_client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.config.tls.cert_file = Some(cert.into());
+        self.config.tls.key_file = Some(key.into());
+        self
+    }
+
     /// The settings so far.
     pub const fn config(&self) -> &RedisConfig {
         &self.config
@@ -210,5 +299,31 @@ mod tests {
         assert_eq!(c.store.namespace, "n:");
         assert_eq!(c.store.ttl_secs, 5);
         assert_eq!(c.pool_size, 2);
+    }
+
+    #[test]
+    fn tls_files_need_a_tls_url_and_come_in_pairs() {
+        let mut c = RedisConfig::new("redis://:hunter2@127.0.0.1:6379");
+        c.tls.ca_file = Some("ca.crt".into());
+        let err = c.validate().unwrap_err();
+        if cfg!(feature = "tls") {
+            assert!(matches!(err, StoreError::Config { field: "tls.ca_file", .. }), "{err}");
+            assert!(!err.to_string().contains("hunter2"), "password redacted: {err}");
+            c.url = "rediss://127.0.0.1:6379".into();
+            c.validate().unwrap();
+            c.tls.cert_file = Some("client.crt".into());
+            let err = c.validate().unwrap_err();
+            assert!(matches!(err, StoreError::Config { field: "tls.key_file", .. }), "{err}");
+            c.tls.key_file = Some("client.key".into());
+            c.validate().unwrap();
+        } else {
+            assert!(err.to_string().contains("feature `tls`"), "{err}");
+        }
+        let parsed: RedisConfig = serde_json::from_str(
+            r#"{"url":"rediss://h:1","tls":{"ca_file":"/etc/ca.pem","cert_file":"c","key_file":"k"}}"#,
+        )
+        .unwrap();
+        assert_eq!(parsed.tls.ca_file.as_deref(), Some(std::path::Path::new("/etc/ca.pem")));
+        assert!(serde_json::from_str::<RedisConfig>(r#"{"tls":{"ca":"x"}}"#).is_err());
     }
 }

@@ -3,6 +3,8 @@
 mod config;
 mod scan;
 mod scripts;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::{
     collections::HashMap,
@@ -29,7 +31,7 @@ use fred::{
 use futures::{StreamExt, TryStreamExt, stream};
 use tracing::Instrument;
 
-pub use self::config::{RedisConfig, RedisPositionStoreBuilder};
+pub use self::config::{RedisConfig, RedisPositionStoreBuilder, RedisTlsConfig};
 use self::scan::parse_scan_reply;
 use crate::{
     error::{Result, StoreError},
@@ -123,6 +125,10 @@ impl RedisPositionStore {
         let mut fred_config = FredConfig::from_url(&config.url)
             .map_err(|e| StoreError::Config { field: "url", reason: e.details().to_owned() })?;
         fred_config.fail_fast = fail_fast_connect;
+        #[cfg(feature = "tls")]
+        if config.tls.is_set() {
+            fred_config.tls = Some(tls::connector(&config.tls)?.into());
+        }
         let timeout = config.command_timeout();
         let connect_timeout = std::time::Duration::from_millis(config.connect_timeout_ms);
         let delay = u32::try_from(config.reconnect_delay_ms).unwrap_or(u32::MAX);

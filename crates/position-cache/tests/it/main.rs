@@ -8,6 +8,8 @@ mod format;
 mod model;
 mod outage;
 mod suite;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::{sync::Arc, time::Duration};
 
