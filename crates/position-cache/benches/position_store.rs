@@ -4,8 +4,9 @@
 //! `cargo bench -p mev-position-cache --all-features --bench position_store`. Starts its own
 //! `redis-server` on a free loopback port and runs `redis-benchmark` against it.
 //!
-//! Environment: `POSITIONS` (default 100000); `MEMORY_ONLY=1` (in-memory figures only);
-//! `PROFILE_REDIS=upsert|existing|get_all` (repeat one Redis path, for `perf record`);
+//! Environment: `POSITIONS` (default 100000); `ROUNDS` (paired anchor/store rounds, default 5);
+//! `MEMORY_ONLY=1` (in-memory figures only); `PROFILE_REDIS=upsert|existing|get_all` (repeat one
+//! Redis path, for `perf record`);
 //! `POOL`, `SCAN_COUNT`, `IN_FLIGHT` override the `RedisConfig` defaults.
 
 use std::{
