@@ -95,7 +95,24 @@ impl Rebuilder {
     }
 
     /// Runs a rebuild into `store`, resuming each protocol from its checkpoint.
+    ///
+    /// A checkpoint vouches for the positions written before it only while they live: positions
+    /// expire with the store's TTL, checkpoints do not. A protocol that has a checkpoint but no
+    /// live position in the store (an interrupted run resumed after the TTL, a store that lost
+    /// its data) is therefore rebuilt from its start block. When the store's contents cannot be
+    /// trusted at all, use [`run_full`](Self::run_full).
     pub async fn run(&self, store: &dyn PositionStore) -> Result<RebuildReport> {
+        self.run_with(store, false).await
+    }
+
+    /// Runs a rebuild of every protocol from its start block, ignoring checkpoints (and
+    /// rewriting them as it goes). This is what [`RebuildHook::rebuild`] does after an outage
+    /// of the store, when positions written before a checkpoint may be gone.
+    pub async fn run_full(&self, store: &dyn PositionStore) -> Result<RebuildReport> {
+        self.run_with(store, true).await
+    }
+
+    async fn run_with(&self, store: &dyn PositionStore, full: bool) -> Result<RebuildReport> {
         let started = Instant::now();
         let requests_before = self.reader.requests();
         let head = match self.config.to_block {
@@ -104,7 +121,7 @@ impl Rebuilder {
         };
         let mut report = RebuildReport { head_block: head, ..RebuildReport::default() };
         for protocol in &self.protocols {
-            self.run_protocol(protocol.as_ref(), store, head, &mut report).await?;
+            self.run_protocol(protocol.as_ref(), store, head, full, &mut report).await?;
         }
         report.requests = self.reader.requests() - requests_before;
         report.duration = started.elapsed();
@@ -117,10 +134,27 @@ impl Rebuilder {
         protocol: &dyn LendingProtocol,
         store: &dyn PositionStore,
         head: u64,
+        full: bool,
         report: &mut RebuildReport,
     ) -> Result<()> {
         let name = protocol.name();
-        let resume = store.checkpoint(name).await?.map(|c| c.saturating_add(1));
+        let checkpoint = if full { None } else { store.checkpoint(name).await? };
+        let resume = match checkpoint {
+            Some(block) => {
+                let live = store.stats().await?.per_protocol.get(name).copied().unwrap_or(0);
+                if live == 0 {
+                    tracing::warn!(
+                        protocol = name,
+                        checkpoint = block,
+                        "checkpoint without live positions in the store: rebuilding from the start block"
+                    );
+                    None
+                } else {
+                    Some(block.saturating_add(1))
+                }
+            }
+            None => None,
+        };
         let start = resume.unwrap_or(0).max(protocol.start_block());
         if start > head {
             return Ok(());
@@ -162,7 +196,9 @@ impl Rebuilder {
 
 #[async_trait]
 impl RebuildHook for Rebuilder {
+    /// A full rebuild ([`Rebuilder::run_full`]): after an outage the store may have lost
+    /// positions its checkpoints vouch for.
     async fn rebuild(&self, store: &dyn PositionStore) -> mev_position_cache::Result<()> {
-        self.run(store).await.map(|_| ()).map_err(StoreError::rebuild)
+        self.run_full(store).await.map(|_| ()).map_err(StoreError::rebuild)
     }
 }

@@ -3,4 +3,5 @@
 mod aave_proof;
 mod common;
 mod faults;
+mod outage;
 mod rebuild;

@@ -1,7 +1,10 @@
 //! Rebuilds on the devnet: exact positions from an empty store, the same result behind a
 //! flaky provider, resume from a checkpoint, reconciliation and the cache's rebuild hook.
 
-use std::sync::{Arc, atomic::Ordering};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use alloy_primitives::U256;
 use mev_position_cache::{InMemoryPositionStore, Position, PositionStore, RebuildHook};
@@ -84,6 +87,36 @@ async fn rebuild_is_exact_cheap_and_survives_a_flaky_provider() {
     let hook: &dyn RebuildHook = &rebuilder;
     hook.rebuild(&hooked).await.unwrap();
     assert_eq!(sorted(&hooked).await, stored);
+}
+
+/// Positions expire with the store's TTL, checkpoints do not: a checkpoint whose protocol has no
+/// live position left must not make the next run skip the blocks it covers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_without_live_positions_does_not_skip_its_blocks() {
+    let m = Market::start(30, 31).await;
+    let reader = m.reader();
+    let protocol: Arc<dyn LendingProtocol> = Arc::new(m.protocol(&*reader).await);
+    let head = m.devnet.block_number().await.unwrap();
+    let config = RebuildConfig { to_block: Some(head), ..RebuildConfig::default() };
+    let rebuilder = Rebuilder::new(reader, vec![protocol.clone()], config).unwrap();
+    let store = InMemoryPositionStore::builder().ttl(Duration::from_secs(1)).build().unwrap();
+
+    let first = rebuilder.run(&store).await.unwrap();
+    assert_eq!(first.positions_written, 30);
+    assert_eq!(store.checkpoint(protocol.name()).await.unwrap(), Some(head));
+
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(store.stats().await.unwrap().total, 0, "positions expired");
+    assert_eq!(store.checkpoint(protocol.name()).await.unwrap(), Some(head));
+
+    let second = rebuilder.run(&store).await.unwrap();
+    assert_eq!(second.blocks_scanned, first.blocks_scanned, "rescanned from the start block");
+    assert_eq!(second.positions_written, 30);
+    assert_eq!(store.stats().await.unwrap().total, 30);
+
+    // With live positions the checkpoint is trusted again: nothing to scan.
+    let third = rebuilder.run(&store).await.unwrap();
+    assert_eq!((third.blocks_scanned, third.positions_written), (0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
