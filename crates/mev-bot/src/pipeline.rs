@@ -448,8 +448,13 @@ impl Pipeline {
         let stored = self.store.get_all().await.map_err(store("reading the store"))?;
         for m in &mut self.markets {
             let protocol = m.protocol.clone();
-            let mut users: Vec<Address> =
-                stored.iter().filter(|p| p.protocol == m.name).map(|p| p.user).collect();
+            // Stored counters by user: streaks survive a restart.
+            let stored_counters: HashMap<Address, u64> = stored
+                .iter()
+                .filter(|p| p.protocol == m.name)
+                .map(|p| (p.user, p.blocks_unhealthy))
+                .collect();
+            let mut users: Vec<Address> = stored_counters.keys().copied().collect();
             let mut from = protocol.start_block();
             while from <= head.number {
                 let to = head.number.min(from.saturating_add(self.config.log_range - 1));
@@ -476,14 +481,11 @@ impl Pipeline {
             for cp in read {
                 let user = cp.position.user;
                 if cp.has_debt() {
-                    let before = stored
-                        .iter()
-                        .find(|p| p.protocol == m.name && p.user == user)
-                        .map_or(0, |p| p.blocks_unhealthy);
+                    let before = stored_counters.get(&user).copied().unwrap_or(0);
                     let t = Tracked { chain: cp, blocks_unhealthy: before };
                     writes.push(t.stored(head.number));
                     m.track(user, t);
-                } else if stored.iter().any(|p| p.protocol == m.name && p.user == user) {
+                } else if stored_counters.contains_key(&user) {
                     self.store
                         .remove(&m.name, user)
                         .await
