@@ -33,13 +33,7 @@ pub(crate) fn write(position: &Position) -> Option<String> {
     push_address(&mut out, position.user);
     out.push_str(r#"","collateral":["#);
     for (i, leg) in position.collateral.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(r#"{"asset":""#);
-        push_address(&mut out, leg.asset);
-        out.push_str(r#"","amount":""#);
-        push_u256(&mut out, leg.amount);
+        push_leg_start(&mut out, i, leg.asset, leg.amount);
         out.push_str(r#"","liquidation_threshold":""#);
         // `fmt::Write` for `String` cannot fail.
         let _ = write!(out, "{}", leg.liquidation_threshold);
@@ -47,13 +41,7 @@ pub(crate) fn write(position: &Position) -> Option<String> {
     }
     out.push_str(r#"],"debt":["#);
     for (i, leg) in position.debt.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(r#"{"asset":""#);
-        push_address(&mut out, leg.asset);
-        out.push_str(r#"","amount":""#);
-        push_u256(&mut out, leg.amount);
+        push_leg_start(&mut out, i, leg.asset, leg.amount);
         out.push_str(r#""}"#);
     }
     out.push(']');
@@ -68,6 +56,18 @@ pub(crate) fn write(position: &Position) -> Option<String> {
         position.last_update_block, position.blocks_unhealthy
     );
     Some(out)
+}
+
+/// The `index`-th leg of an array up to its amount's closing quote (exclusive):
+/// `[,]{"asset":"0x…","amount":"123`.
+fn push_leg_start(out: &mut String, index: usize, asset: Address, amount: U256) {
+    if index > 0 {
+        out.push(',');
+    }
+    out.push_str(r#"{"asset":""#);
+    push_address(out, asset);
+    out.push_str(r#"","amount":""#);
+    push_u256(out, amount);
 }
 
 fn push_address(out: &mut String, address: Address) {
@@ -98,39 +98,19 @@ pub(crate) fn read(bytes: &[u8]) -> Option<Position> {
     r.expect(br#","user":""#)?;
     let user = r.address()?;
     r.expect(br#","collateral":["#)?;
-    let mut collateral = Vec::new();
-    if !r.eat(b']') {
-        loop {
-            r.expect(br#"{"asset":""#)?;
-            let asset = r.address()?;
-            r.expect(br#","amount":""#)?;
-            let amount = r.amount()?;
-            r.expect(br#","liquidation_threshold":""#)?;
-            let liquidation_threshold = r.decimal()?;
-            r.expect(b"}")?;
-            collateral.push(CollateralLeg { asset, amount, liquidation_threshold });
-            if r.eat(b']') {
-                break;
-            }
-            r.expect(b",")?;
-        }
-    }
+    let collateral = r.array(|r| {
+        let (asset, amount) = r.leg_start()?;
+        r.expect(br#","liquidation_threshold":""#)?;
+        let liquidation_threshold = r.decimal()?;
+        r.expect(b"}")?;
+        Some(CollateralLeg { asset, amount, liquidation_threshold })
+    })?;
     r.expect(br#","debt":["#)?;
-    let mut debt = Vec::new();
-    if !r.eat(b']') {
-        loop {
-            r.expect(br#"{"asset":""#)?;
-            let asset = r.address()?;
-            r.expect(br#","amount":""#)?;
-            let amount = r.amount()?;
-            r.expect(b"}")?;
-            debt.push(DebtLeg { asset, amount });
-            if r.eat(b']') {
-                break;
-            }
-            r.expect(b",")?;
-        }
-    }
+    let debt = r.array(|r| {
+        let (asset, amount) = r.leg_start()?;
+        r.expect(b"}")?;
+        Some(DebtLeg { asset, amount })
+    })?;
     let health_factor = if r.eat_str(br#","health_factor":""#) { Some(r.amount()?) } else { None };
     r.expect(br#","last_update_block":"#)?;
     let last_update_block = r.number()?;
@@ -171,6 +151,29 @@ impl<'a> Reader<'a> {
 
     fn expect(&mut self, literal: &[u8]) -> Option<()> {
         self.eat_str(literal).then_some(())
+    }
+
+    /// Items up to the array's `]` (the `[` already consumed), separated by commas.
+    fn array<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut items = Vec::new();
+        if self.eat(b']') {
+            return Some(items);
+        }
+        loop {
+            items.push(item(self)?);
+            if self.eat(b']') {
+                return Some(items);
+            }
+            self.expect(b",")?;
+        }
+    }
+
+    /// `{"asset":"0x…","amount":"123"`: a leg up to its amount.
+    fn leg_start(&mut self) -> Option<(Address, U256)> {
+        self.expect(br#"{"asset":""#)?;
+        let asset = self.address()?;
+        self.expect(br#","amount":""#)?;
+        Some((asset, self.amount()?))
     }
 
     /// Bytes up to the closing quote, which is consumed; `None` at an escape, a control

@@ -177,6 +177,20 @@ impl RedisServer {
         }
     }
 
+    /// [`kill`](Self::kill) on tokio's blocking pool, for async tests.
+    pub async fn killed(mut self) -> io::Result<Self> {
+        tokio::task::spawn_blocking(move || self.kill().map(|()| self))
+            .await
+            .map_err(io::Error::other)?
+    }
+
+    /// [`restart`](Self::restart) on tokio's blocking pool, for async tests.
+    pub async fn restarted(mut self) -> io::Result<Self> {
+        tokio::task::spawn_blocking(move || self.restart().map(|()| self))
+            .await
+            .map_err(io::Error::other)?
+    }
+
     /// Runs `redis-cli -p {port} args…` and returns its trimmed standard output.
     pub fn cli(&self, args: &[&str]) -> io::Result<String> {
         redis_cli(self.port, args)
@@ -467,6 +481,26 @@ pub fn unique_namespace(label: &str) -> String {
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     format!("t{}-{nanos}-{n}-{label}:", std::process::id())
+}
+
+/// Polls `ready` every 20 ms until it returns `true`; a `TimedOut` error naming `what` once
+/// `timeout` has passed.
+pub async fn eventually(
+    what: &str,
+    timeout: Duration,
+    mut ready: impl FnMut() -> bool,
+) -> io::Result<()> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !ready() {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("timed out after {timeout:?} waiting for {what}"),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
 }
 
 /// Runs `redis-cli -p {port} args…`; returns trimmed stdout or the failure.

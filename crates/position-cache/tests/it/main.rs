@@ -64,10 +64,8 @@ pub(crate) fn arc(store: impl PositionStore + 'static) -> Arc<dyn PositionStore>
 }
 
 /// Polls `cond` every 20 ms until it holds, failing the test after `secs` seconds.
-pub(crate) async fn eventually(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+pub(crate) async fn eventually(what: &str, secs: u64, cond: impl FnMut() -> bool) {
+    mev_position_cache::test_utils::eventually(what, Duration::from_secs(secs), cond)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -111,24 +111,14 @@ async fn writes_survive_a_redis_restart_and_rebuild_runs_once() {
         move || steps.load(Ordering::SeqCst) >= n
     };
     eventually("writes before the outage", 20, at(150)).await;
-    server = tokio::task::spawn_blocking(move || {
-        server.kill().unwrap();
-        server
-    })
-    .await
-    .unwrap();
+    server = server.killed().await.unwrap();
     eventually("the failover store to notice", 10, || !store.is_online()).await;
     let during = steps.load(Ordering::SeqCst);
     eventually("writes during the outage", 20, at(during + 300)).await;
     assert!(!store.is_online());
     assert!(store.pending_writes() > 0);
 
-    server = tokio::task::spawn_blocking(move || {
-        server.restart().unwrap();
-        server
-    })
-    .await
-    .unwrap();
+    server = server.restarted().await.unwrap();
     eventually("reconnect and rebuild", 30, || {
         store.is_online() && hook.calls.load(Ordering::SeqCst) == 1
     })

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use mev_position_cache::{
     FailoverPositionStore, InMemoryPositionStore, Position, PositionStore, RebuildHook,
     RedisConfig, RedisPositionStore,
-    test_utils::{RedisServer, RedisServerOptions},
+    test_utils::{RedisServer, RedisServerOptions, eventually},
 };
 use mev_rebuild::{LendingProtocol, RebuildConfig, Rebuilder};
 
@@ -43,14 +43,6 @@ impl RebuildHook for Finished {
         self.rebuilder.rebuild(store).await?;
         self.ok.fetch_add(1, Ordering::SeqCst);
         Ok(())
-    }
-}
-
-async fn eventually(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -96,12 +88,7 @@ async fn positions_lost_in_a_redis_outage_are_rebuilt_from_chain_by_the_failover
     assert_eq!(before.len(), 40);
     let written = tokio::time::Instant::now();
 
-    server = tokio::task::spawn_blocking(move || {
-        server.kill().unwrap();
-        server
-    })
-    .await
-    .unwrap();
+    server = server.killed().await.unwrap();
 
     // During the outage: borrower 0 repays everything on chain, and the bot (through the
     // failover store, now in memory) writes a stale copy of borrower 1's position.
@@ -125,16 +112,12 @@ async fn positions_lost_in_a_redis_outage_are_rebuilt_from_chain_by_the_failover
     assert!(store.pending_writes() > 0);
 
     // Redis comes back from its append-only file: the checkpoint, no live position.
-    server = tokio::task::spawn_blocking(move || {
-        server.restart().unwrap();
-        server
+    server = server.restarted().await.unwrap();
+    eventually("reconnect, write-back and rebuild", Duration::from_secs(60), || {
+        store.is_online() && hook.ok.load(Ordering::SeqCst) == 1
     })
     .await
     .unwrap();
-    eventually("reconnect, write-back and rebuild", 60, || {
-        store.is_online() && hook.ok.load(Ordering::SeqCst) == 1
-    })
-    .await;
 
     // Redis alone (a fresh client, within the TTL of the rebuild's writes) against the chain
     // now, read by a rebuild into memory.
