@@ -89,6 +89,16 @@ impl Market {
         }
     }
 
+    /// The bot's configuration of this Aave V3 market.
+    pub(crate) fn aave_config(&self) -> mev_rebuild::AaveV3Config {
+        mev_rebuild::AaveV3Config {
+            pool: self.aave.pool(),
+            data_provider: self.aave.data_provider(),
+            start_block: self.deploy_block,
+            ..mev_rebuild::AaveV3Config::default()
+        }
+    }
+
     /// `--rpc-url … --protocol aave-v3 --pool … --data-provider …`.
     pub(crate) fn market_args(&self) -> Vec<String> {
         vec![

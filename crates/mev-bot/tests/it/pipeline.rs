@@ -12,7 +12,7 @@ use mev_bot::{
 };
 use mev_devnet::{SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool, bindings, tx_request};
 use mev_position_cache::{InMemoryPositionStore, PositionStore};
-use mev_rebuild::{AaveV3Config, AaveV3Protocol, ChainReader, LendingProtocol};
+use mev_rebuild::{AaveV3Protocol, ChainReader, LendingProtocol};
 use mev_reserve_cache::PoolState;
 
 use crate::market::{Market, free_port, scrape};
@@ -44,12 +44,7 @@ impl Scenario {
         let (lo, hi) = pool.full_range();
         pool.mint_position(me, lo, hi, e18(1_000_000), e18(1_000_000)).await.expect("mint");
         let config = BotConfig {
-            aave_v3: vec![AaveV3Config {
-                pool: market.aave.pool(),
-                data_provider: market.aave.data_provider(),
-                start_block: market.deploy_block,
-                ..AaveV3Config::default()
-            }],
+            aave_v3: vec![market.aave_config()],
             pools: vec![
                 PoolConfig::UniswapV2 { address: pair.address() },
                 PoolConfig::UniswapV3 { address: pool.address() },

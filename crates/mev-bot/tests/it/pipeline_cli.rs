@@ -9,7 +9,6 @@ use std::{
 
 use alloy_primitives::U256;
 use mev_bot::{BotConfig, Opportunity, Recording};
-use mev_rebuild::AaveV3Config;
 
 use crate::market::{Market, free_port, mev_bot, scrape};
 
@@ -128,15 +127,7 @@ async fn argument_and_file_errors_are_one_line() {
 }
 
 fn write_config(market: &Market, dir: &std::path::Path) -> PathBuf {
-    let config = BotConfig {
-        aave_v3: vec![AaveV3Config {
-            pool: market.aave.pool(),
-            data_provider: market.aave.data_provider(),
-            start_block: market.deploy_block,
-            ..AaveV3Config::default()
-        }],
-        ..BotConfig::default()
-    };
+    let config = BotConfig { aave_v3: vec![market.aave_config()], ..BotConfig::default() };
     let path = dir.join("bot.toml");
     std::fs::write(&path, toml::to_string(&config).unwrap()).unwrap();
     path
