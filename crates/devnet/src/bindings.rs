@@ -384,6 +384,8 @@ sol! {
             );
         function getReserveData(address asset) external view returns (ReserveData);
         function getReservesList() external view returns (address[]);
+        function getUserEMode(address user) external view returns (uint256);
+        function ADDRESSES_PROVIDER() external view returns (address);
     }
 
     /// Aave V3.0.x `PoolConfigurator`.

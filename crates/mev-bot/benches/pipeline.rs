@@ -56,63 +56,11 @@ use mev_reserve_cache::{PoolKey, ReserveCache, ReserveCacheConfig, RpcReserveSou
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-#[allow(missing_docs, unreachable_pub)]
-mod abi {
-    alloy_sol_types::sol! {
-        struct Call3 { address target; bool allowFailure; bytes callData; }
-        struct Result3 { bool success; bytes returnData; }
-        function aggregate3(Call3[] calldata calls) external payable returns (Result3[] memory returnData);
-        function getCurrentBlockTimestamp() external view returns (uint256 timestamp);
-
-        struct ReserveConfigurationMap { uint256 data; }
-        struct ReserveData {
-            ReserveConfigurationMap configuration;
-            uint128 liquidityIndex;
-            uint128 currentLiquidityRate;
-            uint128 variableBorrowIndex;
-            uint128 currentVariableBorrowRate;
-            uint128 currentStableBorrowRate;
-            uint40 lastUpdateTimestamp;
-            uint16 id;
-            address aTokenAddress;
-            address stableDebtTokenAddress;
-            address variableDebtTokenAddress;
-            address interestRateStrategyAddress;
-            uint128 accruedToTreasury;
-            uint128 unbacked;
-            uint128 isolationModeTotalDebt;
-        }
-        function getReservesList() external view returns (address[] memory);
-        function ADDRESSES_PROVIDER() external view returns (address);
-        function getReserveData(address asset) external view returns (ReserveData memory);
-        function getUserEMode(address user) external view returns (uint256);
-        function getPriceOracle() external view returns (address);
-        function getUserReserveData(address asset, address user)
-            external
-            view
-            returns (
-                uint256 currentATokenBalance,
-                uint256 currentStableDebt,
-                uint256 currentVariableDebt,
-                uint256 principalStableDebt,
-                uint256 scaledVariableDebt,
-                uint256 stableBorrowRate,
-                uint256 liquidityRate,
-                uint40 stableRateLastUpdated,
-                bool usageAsCollateralEnabled
-            );
-        function getAssetPrice(address asset) external view returns (uint256);
-
-        function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
-        function slot0() external view returns (
-            uint160 sqrtPriceX96, int24 tick, uint16 observationIndex, uint16 observationCardinality,
-            uint16 observationCardinalityNext, uint8 feeProtocol, bool unlocked
-        );
-        function liquidity() external view returns (uint128);
-    }
-}
-
-use abi::{Result3, aggregate3Call};
+use mev_devnet::bindings::{
+    IAaveOracle, IAaveProtocolDataProvider,
+    IMulticall3::{self, Result3, aggregate3Call},
+    IPool, IPoolAddressesProvider, IUniswapV2Pair, IUniswapV3Pool,
+};
 
 // Aave V3 Ethereum addresses (only used as identities).
 const POOL: Address = address!("0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2");
@@ -347,8 +295,14 @@ impl SynthChain {
         }
     }
 
-    fn answer(s: &ChainState, block: u64, c: &abi::Call3) -> Option<Vec<u8>> {
-        use abi::*;
+    fn answer(s: &ChainState, block: u64, c: &IMulticall3::Call3) -> Option<Vec<u8>> {
+        use IAaveProtocolDataProvider::{getUserReserveDataCall, getUserReserveDataReturn};
+        use IPool::{
+            ADDRESSES_PROVIDERCall, ReserveConfigurationMap, ReserveData, getReserveDataCall,
+            getReservesListCall, getUserEModeCall,
+        };
+        use IUniswapV2Pair::{getReservesCall, getReservesReturn};
+        use IUniswapV3Pool::{liquidityCall, slot0Call, slot0Return};
         let data = &c.callData[..];
         let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
         let to = c.target;
@@ -369,9 +323,9 @@ impl SynthChain {
             })
         } else if to == POOL && selector == getUserEModeCall::SELECTOR {
             getUserEModeCall::abi_encode_returns(&U256::ZERO)
-        } else if to == ORACLE && selector == getAssetPriceCall::SELECTOR {
-            let call = getAssetPriceCall::abi_decode(data).ok()?;
-            getAssetPriceCall::abi_encode_returns(&s.prices[reserve(call.asset)?])
+        } else if to == ORACLE && selector == IAaveOracle::getAssetPriceCall::SELECTOR {
+            let call = IAaveOracle::getAssetPriceCall::abi_decode(data).ok()?;
+            IAaveOracle::getAssetPriceCall::abi_encode_returns(&s.prices[reserve(call.asset)?])
         } else if to == POOL && selector == getReserveDataCall::SELECTOR {
             let call = getReserveDataCall::abi_decode(data).ok()?;
             let i = reserve(call.asset)?;
@@ -393,8 +347,10 @@ impl SynthChain {
                 unbacked: 0,
                 isolationModeTotalDebt: 0,
             })
-        } else if to == MULTICALL3_ADDRESS && selector == getCurrentBlockTimestampCall::SELECTOR {
-            getCurrentBlockTimestampCall::abi_encode_returns(&U256::from(ts(block)))
+        } else if to == MULTICALL3_ADDRESS
+            && selector == IMulticall3::getCurrentBlockTimestampCall::SELECTOR
+        {
+            IMulticall3::getCurrentBlockTimestampCall::abi_encode_returns(&U256::from(ts(block)))
         } else if selector == getReservesCall::SELECTOR {
             let &(r0, r1) = s.v2.get(&to)?;
             getReservesCall::abi_encode_returns(&getReservesReturn {
@@ -419,8 +375,10 @@ impl SynthChain {
             getReservesListCall::abi_encode_returns(&RESERVES.iter().map(|r| r.asset).collect())
         } else if to == POOL && selector == ADDRESSES_PROVIDERCall::SELECTOR {
             ADDRESSES_PROVIDERCall::abi_encode_returns(&ADDRESSES_PROVIDER)
-        } else if to == ADDRESSES_PROVIDER && selector == getPriceOracleCall::SELECTOR {
-            getPriceOracleCall::abi_encode_returns(&ORACLE)
+        } else if to == ADDRESSES_PROVIDER
+            && selector == IPoolAddressesProvider::getPriceOracleCall::SELECTOR
+        {
+            IPoolAddressesProvider::getPriceOracleCall::abi_encode_returns(&ORACLE)
         } else {
             return None;
         })
