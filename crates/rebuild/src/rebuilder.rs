@@ -2,7 +2,7 @@
 //! [`RebuildHook`].
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeMap, BTreeSet},
     fmt,
     sync::{Arc, atomic::AtomicUsize},
     time::{Duration, Instant},
@@ -120,8 +120,10 @@ impl Rebuilder {
             None => self.reader.block_number().await?,
         };
         let mut report = RebuildReport { head_block: head, ..RebuildReport::default() };
+        // Live positions per protocol, read (one store scan) for the first checkpoint met.
+        let mut live = None;
         for protocol in &self.protocols {
-            self.run_protocol(protocol.as_ref(), store, head, full, &mut report).await?;
+            self.run_protocol(protocol.as_ref(), store, head, full, &mut live, &mut report).await?;
         }
         report.requests = self.reader.requests() - requests_before;
         report.duration = started.elapsed();
@@ -135,14 +137,18 @@ impl Rebuilder {
         store: &dyn PositionStore,
         head: u64,
         full: bool,
+        live: &mut Option<BTreeMap<String, u64>>,
         report: &mut RebuildReport,
     ) -> Result<()> {
         let name = protocol.name();
         let checkpoint = if full { None } else { store.checkpoint(name).await? };
         let resume = match checkpoint {
             Some(block) => {
-                let live = store.stats().await?.per_protocol.get(name).copied().unwrap_or(0);
-                if live == 0 {
+                let per_protocol = match live {
+                    Some(counts) => counts,
+                    None => live.insert(store.stats().await?.per_protocol),
+                };
+                if per_protocol.get(name).copied().unwrap_or(0) == 0 {
                     tracing::warn!(
                         protocol = name,
                         checkpoint = block,
