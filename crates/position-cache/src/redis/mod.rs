@@ -629,6 +629,8 @@ fn map_err(op: &'static str, e: FredError) -> StoreError {
         .any(|p| details.starts_with(p))
         || details.contains("Too many failed write attempts")
         || details.contains("Connection closed")
+        // No connection to route to: the server went away as the command was sent.
+        || details.starts_with("Failed to route command")
         || (*e.kind() == ErrorKind::Routing);
     if unavailable {
         StoreError::Unavailable { backend: "redis", op, reason: e.to_string() }
@@ -647,4 +649,28 @@ fn map_err_key(op: &'static str, e: FredError, key: &str) -> StoreError {
         return StoreError::Corrupt { key: key.to_owned(), reason: details.to_owned() };
     }
     map_err(op, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use fred::error::{Error as FredError, ErrorKind};
+
+    use super::map_err;
+    use crate::StoreError;
+
+    #[test]
+    fn connection_losses_are_unavailable_and_command_errors_are_not() {
+        for (kind, details) in [
+            (ErrorKind::IO, "Broken pipe"),
+            (ErrorKind::Unknown, "Failed to route command."),
+            (ErrorKind::Routing, "Failed to route command."),
+            (ErrorKind::Unknown, "Connection closed abruptly."),
+            (ErrorKind::Unknown, "LOADING Redis is loading the dataset in memory"),
+        ] {
+            let err = map_err("get", FredError::new(kind.clone(), details));
+            assert!(matches!(err, StoreError::Unavailable { .. }), "{kind:?} {details}: {err}");
+        }
+        let err = map_err("get", FredError::new(ErrorKind::Unknown, "ERR syntax error"));
+        assert!(matches!(err, StoreError::Redis { .. }), "{err}");
+    }
 }
