@@ -237,24 +237,6 @@ sol! {
             returns (uint256 amountOut);
     }
 
-    /// Multicall3 (the canonical deployment's ABI).
-    #[derive(Debug, PartialEq, Eq)]
-    interface IMulticall3 {
-        struct Call3 {
-            address target;
-            bool allowFailure;
-            bytes callData;
-        }
-        struct Result3 {
-            bool success;
-            bytes returnData;
-        }
-        function aggregate3(Call3[] calls) external payable returns (Result3[] returnData);
-        function getBlockNumber() external view returns (uint256 blockNumber);
-        function getCurrentBlockTimestamp() external view returns (uint256 timestamp);
-        function getEthBalance(address addr) external view returns (uint256 balance);
-    }
-
     /// Aave V3 `PoolAddressesProvider` (`@aave/core-v3` 1.19.3).
     #[derive(Debug, PartialEq, Eq)]
     interface IPoolAddressesProvider {
@@ -494,3 +476,6 @@ sol! {
             );
     }
 }
+
+/// Multicall3: alloy-provider's own bindings (`Call3`, `Result`, `aggregate3`, …).
+pub use alloy_provider::bindings::IMulticall3;

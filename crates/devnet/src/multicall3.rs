@@ -7,7 +7,7 @@ use alloy_rpc_types_eth::{BlockId, TransactionInput, TransactionRequest};
 use crate::{
     Devnet, DevnetError, Result,
     artifact::read_file,
-    bindings::IMulticall3::{self, Call3, Result3},
+    bindings::IMulticall3::{self, Call3, Result as Result3},
 };
 
 /// Where viem 2.57.20 keeps Multicall3's creation code, under `node_modules`.
