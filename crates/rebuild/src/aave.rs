@@ -12,20 +12,17 @@ use mev_health_calc::{
 };
 use mev_position_cache::Position;
 use rust_decimal::Decimal;
+use mev_chain::{ChainReader, IMulticall3, MULTICALL3_ADDRESS};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     bindings::{
         IAaveDataProvider, IAaveOracle, IAavePool, IAavePoolEModeV30, IAavePoolEModeV32,
-        IMulticall3, IPoolAddressesProvider,
+        IPoolAddressesProvider,
     },
     error::{RebuildError, Result},
-    multicall::{
-        DEFAULT_MAX_CALLS_PER_REQUEST, MULTICALL3_ADDRESS, aggregate3, aggregate3_all, call3,
-        decode,
-    },
+    multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, aggregate3, aggregate3_all, call3, decode},
     protocol::{AaveInputs, ChainPosition, HealthInputs, LendingProtocol},
-    reader::ChainReader,
     split::split_evenly,
 };
 
@@ -181,7 +178,7 @@ impl AaveV3Protocol {
         }
     }
 
-    fn decode_market(&self, out: &[IMulticall3::Result3]) -> Result<(u64, Vec<AaveReserveState>)> {
+    fn decode_market(&self, out: &[mev_chain::Call3Result]) -> Result<(u64, Vec<AaveReserveState>)> {
         let r = self.reserves.len();
         let timestamp =
             decode::<IMulticall3::getCurrentBlockTimestampCall>(self.config.multicall, &out[0])?

@@ -5,21 +5,6 @@
 use alloy_sol_types::sol;
 
 sol! {
-    /// Multicall3 (`0xcA11bde05977b3631167028862bE2a173976CA11` on every chain).
-    interface IMulticall3 {
-        struct Call3 {
-            address target;
-            bool allowFailure;
-            bytes callData;
-        }
-        struct Result3 {
-            bool success;
-            bytes returnData;
-        }
-        function aggregate3(Call3[] calldata calls) external payable returns (Result3[] memory returnData);
-        function getCurrentBlockTimestamp() external view returns (uint256 timestamp);
-    }
-
     /// Aave V3 `Pool` (3.0–3.5): the reads and events the adapter uses.
     interface IAavePool {
         struct ReserveConfigurationMap {

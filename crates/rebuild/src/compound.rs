@@ -7,17 +7,14 @@ use async_trait::async_trait;
 use mev_health_calc::{CompoundAccount, CompoundMarket, PositionHealth};
 use mev_position_cache::Position;
 use rust_decimal::Decimal;
+use mev_chain::{ChainReader, MULTICALL3_ADDRESS};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     bindings::{ICToken, ICompoundOracle, IComptroller, IComptrollerMarkets},
     error::{RebuildError, Result},
-    multicall::{
-        DEFAULT_MAX_CALLS_PER_REQUEST, MULTICALL3_ADDRESS, aggregate3, aggregate3_all, call3,
-        decode,
-    },
+    multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, aggregate3, aggregate3_all, call3, decode},
     protocol::{ChainPosition, CompoundInputs, HealthInputs, LendingProtocol},
-    reader::ChainReader,
     split::split_evenly,
 };
 
@@ -329,7 +326,7 @@ mod tests {
 
     use alloy_primitives::{Bytes, address};
 
-    use crate::bindings::IMulticall3;
+    use mev_chain::{BlockHeader, IMulticall3};
     use alloy_sol_types::{SolCall, SolValue};
 
     use super::*;
@@ -349,28 +346,34 @@ mod tests {
 
     #[async_trait]
     impl ChainReader for RecordedReader {
-        async fn block_number(&self) -> Result<u64> {
+        async fn block_number(&self) -> mev_chain::Result<u64> {
             Ok(100)
         }
 
-        async fn call(&self, to: Address, data: Bytes, _block: u64) -> Result<Bytes> {
+        async fn header(&self, _number: u64) -> mev_chain::Result<Option<BlockHeader>> {
+            Ok(None)
+        }
+
+        async fn call(&self, to: Address, data: Bytes, _block: u64) -> mev_chain::Result<Bytes> {
             self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             assert_eq!(to, MULTICALL3_ADDRESS);
             let calls = IMulticall3::aggregate3Call::abi_decode(&data).unwrap().calls;
-            let results: Vec<IMulticall3::Result3> = calls
+            let results: Vec<IMulticall3::Result> = calls
                 .into_iter()
                 .map(|c| match self.answers.get(&(c.target, c.callData)) {
-                    Some(r) => IMulticall3::Result3 { success: true, returnData: r.clone() },
-                    None => IMulticall3::Result3 { success: false, returnData: Bytes::new() },
+                    Some(r) => IMulticall3::Result { success: true, returnData: r.clone() },
+                    None => IMulticall3::Result { success: false, returnData: Bytes::new() },
                 })
                 .collect();
             Ok(Bytes::from(IMulticall3::aggregate3Call::abi_encode_returns(&results)))
         }
 
-        async fn logs(&self, _filter: &Filter) -> Result<Vec<Log>> {
+        async fn logs(&self, _filter: &Filter) -> mev_chain::Result<Vec<Log>> {
             Ok(Vec::new())
         }
+    }
 
+    impl RecordedReader {
         fn requests(&self) -> u64 {
             self.requests.load(std::sync::atomic::Ordering::Relaxed)
         }

@@ -8,13 +8,20 @@ use futures::{StreamExt, TryStreamExt, future::BoxFuture, stream};
 
 use crate::{
     config::RebuildConfig,
-    error::{RebuildError, Result, RpcErrorKind},
+    error::{RebuildError, Result},
     protocol::LendingProtocol,
-    reader::ChainReader,
 };
+use mev_chain::{ChainErrorKind, ChainReader};
 
-/// Every borrower named by `protocol`'s logs in blocks `from..=to`.
-pub(crate) async fn discover(
+/// Every borrower named by `protocol`'s logs in blocks `from..=to`, scanned in ranges of
+/// [`RebuildConfig::chunk_blocks`] with at most
+/// [`RebuildConfig::max_concurrent_requests`] in flight; a range the node rejects as too large
+/// is halved until it is accepted (down to single blocks), a rate-limited one is retried after
+/// an exponential backoff (or the node's `Retry-After`) up to [`RebuildConfig::max_retries`]
+/// times. Removed (reorged) logs are ignored.
+///
+/// Fails with [`RebuildError::LogRange`] naming the range that kept failing.
+pub async fn discover_borrowers(
     reader: &dyn ChainReader,
     protocol: &dyn LendingProtocol,
     from: u64,
@@ -56,8 +63,8 @@ fn scan_range<'a>(
                         .filter_map(|l| protocol.borrower(l))
                         .collect());
                 }
-                Err(e) => match e.rpc_kind() {
-                    Some(RpcErrorKind::RangeTooLarge) if from < to => {
+                Err(e) => match e.kind() {
+                    ChainErrorKind::RangeTooLarge if from < to => {
                         let mid = from + (to - from) / 2;
                         tracing::debug!(from, to, "log range rejected, splitting");
                         let (a, b) = futures::try_join!(
@@ -66,9 +73,9 @@ fn scan_range<'a>(
                         )?;
                         return Ok(a.into_iter().chain(b).collect());
                     }
-                    Some(RpcErrorKind::RateLimited) if attempts <= config.max_retries => {
+                    ChainErrorKind::RateLimited if attempts <= config.max_retries => {
                         tracing::debug!(from, to, attempts, "rate limited, backing off");
-                        tokio::time::sleep(backoff).await;
+                        tokio::time::sleep(e.retry_after().unwrap_or(backoff)).await;
                         backoff = (backoff * 2).min(Duration::from_millis(config.max_backoff_ms));
                     }
                     _ => {

@@ -10,7 +10,6 @@ mod discovery;
 mod error;
 mod multicall;
 mod protocol;
-mod reader;
 mod rebuilder;
 mod reconcile;
 mod split;
@@ -18,10 +17,10 @@ mod split;
 pub use aave::{AaveReserveState, AaveV3Config, AaveV3Protocol};
 pub use compound::{CompoundV2Config, CompoundV2Protocol};
 pub use config::RebuildConfig;
-pub use error::{RebuildError, Result, RpcErrorKind};
-pub use multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, MULTICALL3_ADDRESS, READ_RETRIES};
+pub use discovery::discover_borrowers;
+pub use error::{RebuildError, Result};
+pub use multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, READ_RETRIES};
 pub use protocol::{AaveInputs, ChainPosition, CompoundInputs, HealthInputs, LendingProtocol};
-pub use reader::{ChainReader, RpcChainReader};
 pub use rebuilder::{RebuildReport, Rebuilder};
 pub use reconcile::{
     FULL_DIVERGENCE_BPS, PositionDivergence, ReconcileReport, divergence, relative_bps,

@@ -2,18 +2,13 @@
 
 use std::time::Duration;
 
-use alloy_primitives::{Address, Bytes, address};
+use alloy_primitives::Address;
 use alloy_sol_types::SolCall;
 use futures::{StreamExt, TryStreamExt, stream};
+pub(crate) use mev_chain::call3;
+use mev_chain::{Call3, Call3Result as Result3, ChainErrorKind, ChainReader};
 
-use crate::{
-    bindings::IMulticall3::{self, Call3, Result3},
-    error::{RebuildError, Result, RpcErrorKind},
-    reader::ChainReader,
-};
-
-/// Multicall3's canonical address, the same on every EVM chain.
-pub const MULTICALL3_ADDRESS: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
+use crate::error::{RebuildError, Result};
 
 /// Retries of one `aggregate3` request after rate-limit errors.
 pub const READ_RETRIES: u32 = 8;
@@ -28,12 +23,6 @@ const READ_MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// providers (50 M and up).
 pub const DEFAULT_MAX_CALLS_PER_REQUEST: usize = 1_000;
 
-/// One call in a batch: target and ABI-encoded calldata; failures are allowed and reported per
-/// call.
-pub(crate) fn call3<C: SolCall>(target: Address, call: &C) -> Call3 {
-    Call3 { target, allowFailure: true, callData: Bytes::from(call.abi_encode()) }
-}
-
 /// Runs `calls` through Multicall3 at `multicall` in one `eth_call` at `block`.
 pub(crate) async fn aggregate3(
     reader: &dyn ChainReader,
@@ -41,33 +30,20 @@ pub(crate) async fn aggregate3(
     calls: Vec<Call3>,
     block: u64,
 ) -> Result<Vec<Result3>> {
-    let n = calls.len();
-    let data = Bytes::from(IMulticall3::aggregate3Call { calls }.abi_encode());
     let mut backoff = READ_INITIAL_BACKOFF;
     let mut attempts = 0;
-    let out = loop {
+    loop {
         attempts += 1;
-        match reader.call(multicall, data.clone(), block).await {
-            Ok(out) => break out,
-            Err(e)
-                if e.rpc_kind() == Some(RpcErrorKind::RateLimited) && attempts <= READ_RETRIES =>
-            {
+        match mev_chain::aggregate3(reader, multicall, calls.clone(), block).await {
+            Ok(results) => return Ok(results),
+            Err(e) if e.kind() == ChainErrorKind::RateLimited && attempts <= READ_RETRIES => {
                 tracing::debug!(attempts, "eth_call rate limited, backing off");
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(e.retry_after().unwrap_or(backoff)).await;
                 backoff = (backoff * 2).min(READ_MAX_BACKOFF);
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
-    };
-    let results = IMulticall3::aggregate3Call::abi_decode_returns(&out)
-        .map_err(|e| RebuildError::Decode { what: "aggregate3 result", reason: e.to_string() })?;
-    if results.len() != n {
-        return Err(RebuildError::Decode {
-            what: "aggregate3 result",
-            reason: format!("{} results for {n} calls", results.len()),
-        });
     }
-    Ok(results)
 }
 
 /// Runs every request through [`aggregate3`] at `block`, at most `concurrency` in flight,
@@ -110,7 +86,7 @@ pub(crate) fn decode<C: SolCall>(target: Address, result: &Result3) -> Result<C:
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::U256;
+    use alloy_primitives::{Bytes, U256};
     use alloy_sol_types::SolValue;
 
     use super::*;

@@ -12,7 +12,9 @@ use mev_health_calc::{
 };
 use mev_position_cache::Position;
 
-use crate::{error::Result, reader::ChainReader};
+use mev_chain::ChainReader;
+
+use crate::error::Result;
 
 /// One lending market a rebuild can discover borrowers of and read positions from.
 ///

@@ -14,9 +14,9 @@ use mev_position_cache::{PositionStore, RebuildHook, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    config::RebuildConfig, discovery::discover, error::Result, protocol::LendingProtocol,
-    reader::ChainReader,
+    config::RebuildConfig, discovery::discover_borrowers, error::Result, protocol::LendingProtocol,
 };
+use mev_chain::{ChainReader, Counted};
 
 /// Rebuilds a [`PositionStore`] from chain for one or more lending protocols, resuming from
 /// each protocol's checkpoint, and reconciles the cache with the chain
@@ -28,7 +28,8 @@ use crate::{
 /// [`PositionStore::upsert_many`], removes cached ones without debt, then records the window's
 /// last block with [`PositionStore::set_checkpoint`]. Re-running is idempotent.
 pub struct Rebuilder {
-    pub(crate) reader: Arc<dyn ChainReader>,
+    /// The caller's reader, wrapped to count what each run costs.
+    pub(crate) reader: Counted<Arc<dyn ChainReader>>,
     pub(crate) protocols: Vec<Arc<dyn LendingProtocol>>,
     pub(crate) config: RebuildConfig,
     /// Where the rolling reconciliation sample continues.
@@ -38,7 +39,7 @@ pub struct Rebuilder {
 impl fmt::Debug for Rebuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Rebuilder")
-            .field("reader", &self.reader)
+            .field("reader", self.reader.inner())
             .field("protocols", &self.protocols.iter().map(|p| p.name()).collect::<Vec<_>>())
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -58,7 +59,7 @@ pub struct RebuildReport {
     pub positions_written: usize,
     /// Cached positions removed because the user no longer owes anything.
     pub positions_removed: usize,
-    /// JSON-RPC requests made (log scan and reads), as counted by the [`ChainReader`].
+    /// JSON-RPC requests made (log scan and reads), counted by a [`Counted`] around the reader.
     pub requests: u64,
     /// Of which `eth_getLogs` (retries and splits included).
     pub log_requests: u64,
@@ -76,7 +77,7 @@ impl Rebuilder {
         config: RebuildConfig,
     ) -> Result<Self> {
         config.validate()?;
-        Ok(Self { reader, protocols, config, sample_cursor: AtomicUsize::new(0) })
+        Ok(Self { reader: Counted::new(reader), protocols, config, sample_cursor: AtomicUsize::new(0) })
     }
 
     /// The configuration.
@@ -85,8 +86,8 @@ impl Rebuilder {
     }
 
     /// The chain reader.
-    pub fn reader(&self) -> &Arc<dyn ChainReader> {
-        &self.reader
+    pub const fn reader(&self) -> &Arc<dyn ChainReader> {
+        self.reader.inner()
     }
 
     /// The protocols rebuilt.
@@ -170,14 +171,14 @@ impl Rebuilder {
         while window_start <= head {
             let window_end =
                 window_start.saturating_add(self.config.checkpoint_blocks - 1).min(head);
-            let before = self.reader.requests();
+            let before = self.reader.log_requests();
             let found =
-                discover(&*self.reader, protocol, window_start, window_end, &self.config).await?;
-            report.log_requests += self.reader.requests() - before;
+                discover_borrowers(&self.reader, protocol, window_start, window_end, &self.config).await?;
+            report.log_requests += self.reader.log_requests() - before;
             report.blocks_scanned += window_end - window_start + 1;
             let new: Vec<Address> = found.into_iter().filter(|u| seen.insert(*u)).collect();
             if !new.is_empty() {
-                let positions = protocol.read_positions(&*self.reader, &new, head).await?;
+                let positions = protocol.read_positions(&self.reader, &new, head).await?;
                 let (with_debt, without): (Vec<_>, Vec<_>) =
                     positions.into_iter().partition(|p| p.has_debt());
                 let records: Vec<_> = with_debt.into_iter().map(|p| p.position).collect();

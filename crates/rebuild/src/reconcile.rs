@@ -3,6 +3,7 @@
 use std::sync::atomic::Ordering;
 
 use alloy_primitives::{Address, U256};
+use mev_chain::ChainReader as _;
 use mev_position_cache::{Position, PositionStore};
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +77,7 @@ impl Rebuilder {
                 continue;
             }
             let users: Vec<Address> = mine.iter().map(|p| p.user).collect();
-            let chain = protocol.read_positions(&*self.reader, &users, block).await?;
+            let chain = protocol.read_positions(&self.reader, &users, block).await?;
             for (cached, chain) in mine.iter().zip(&chain) {
                 report.checked += 1;
                 let (bps, field) = divergence(cached, &chain.position);

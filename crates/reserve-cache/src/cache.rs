@@ -487,11 +487,7 @@ enum Update {
 }
 
 fn timeout_error(pool: &PoolKey, block: u64, after: Duration) -> ReserveError {
-    ReserveError::Source {
-        pool: pool.address,
-        block,
-        message: format!("no answer within {} ms", after.as_millis()),
-    }
+    ReserveError::Timeout { pool: pool.address, block, after }
 }
 
 /// Reads a pool through the cache when there is one, straight from `source` when not, so code

@@ -1,6 +1,7 @@
 //! The reserve cache's error type.
 
 use alloy_primitives::Address;
+use mev_chain::ChainError;
 
 /// The result type of this crate.
 pub type Result<T, E = ReserveError> = std::result::Result<T, E>;
@@ -9,7 +10,29 @@ pub type Result<T, E = ReserveError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReserveError {
-    /// The source could not reach the chain (transport, rate limit, node error).
+    /// Reading the chain failed; the [`ChainError`] says how (rate limit, timeout, transport,
+    /// node error, no contract), so a caller can back off or retry.
+    #[error("fetching pool {pool} at block {block}: {source}")]
+    Chain {
+        /// The pool.
+        pool: Address,
+        /// The block asked for.
+        block: u64,
+        /// The chain error.
+        #[source]
+        source: ChainError,
+    },
+    /// No answer within the cache's fetch timeout.
+    #[error("fetching pool {pool} at block {block}: no answer within {} ms", after.as_millis())]
+    Timeout {
+        /// The pool.
+        pool: Address,
+        /// The block asked for.
+        block: u64,
+        /// How long the cache waited.
+        after: std::time::Duration,
+    },
+    /// A source other than the chain failed (a custom [`ReserveSource`](crate::ReserveSource)).
     #[error("fetching pool {pool} at block {block}: {message}")]
     Source {
         /// The pool.

@@ -10,7 +10,7 @@ mod stats;
 
 pub use cache::{Applied, ReserveCache, ReserveCacheConfig, read_pool};
 pub use error::{ReserveError, Result};
-pub use multicall::{EthCall, MULTICALL3, RpcReserveSource};
+pub use multicall::RpcReserveSource;
 pub use source::ReserveSource;
 pub use state::{PoolKey, PoolKind, PoolSnapshot, PoolState};
 pub use stats::CacheStats;

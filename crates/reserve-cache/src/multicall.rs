@@ -1,28 +1,19 @@
-//! [`RpcReserveSource`]: pool state over `eth_call` ([`EthCall`]: an alloy provider, or any
-//! transport of the caller's), many pools per request.
+//! [`RpcReserveSource`]: pool state over `eth_call` through any [`ChainReader`], many pools
+//! per Multicall3 request.
 
-use std::{
-    fmt,
-    sync::atomic::{AtomicU64, Ordering::Relaxed},
-};
+use std::fmt;
 
-use alloy_primitives::{Address, Bytes, U256, address};
+use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, sol};
 use async_trait::async_trait;
+use mev_chain::{Call3, ChainError, ChainReader, MULTICALL3_ADDRESS};
 
 use crate::{
     PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
     state::tick_i32,
 };
 
-/// The canonical Multicall3 address, the same on nearly every EVM chain.
-pub const MULTICALL3: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
-
 sol! {
-    struct Call3 { address target; bool allowFailure; bytes callData; }
-    struct Result3 { bool success; bytes returnData; }
-    function aggregate3(Call3[] calldata calls) external payable returns (Result3[] memory returnData);
-
     function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
     function slot0() external view returns (
         uint160 sqrtPriceX96, int24 tick, uint16 observationIndex, uint16 observationCardinality,
@@ -33,67 +24,54 @@ sol! {
     function balances(uint256 i) external view returns (uint256);
 }
 
-/// One `eth_call`: what [`RpcReserveSource`] needs from a chain connection.
-///
-/// Implemented for every alloy `Provider` (feature `rpc`); implement it to read pools through
-/// another transport (a recorded chain, a client with its own retry policy).
-#[async_trait]
-pub trait EthCall: Send + Sync {
-    /// `eth_call` of `input` to `to` at block `block` (a block number): the call's return data,
-    /// or the transport's or node's error as text.
-    async fn eth_call(&self, to: Address, input: Bytes, block: u64) -> Result<Bytes, String>;
-}
-
-#[cfg(feature = "rpc")]
-#[async_trait]
-impl<P: alloy_provider::Provider + Send + Sync> EthCall for P {
-    async fn eth_call(&self, to: Address, input: Bytes, block: u64) -> Result<Bytes, String> {
-        use alloy_rpc_types_eth::{BlockId, TransactionInput, TransactionRequest};
-        let tx = TransactionRequest::default().to(to).input(TransactionInput::new(input));
-        self.call(tx).block(BlockId::number(block)).await.map_err(|e| e.to_string())
-    }
-}
-
-/// Reads pool state with `eth_call` through an [`EthCall`] (an alloy `Provider` with feature
-/// `rpc`), packing the calls of many
-/// pools into one Multicall3 `aggregate3` request (up to `max_calls` calls each).
+/// Reads pool state with `eth_call` through a [`ChainReader`] — any alloy provider wrapped in
+/// [`mev_chain::ProviderChain`], a recording, or a reader with your own wrappers — packing the
+/// calls of many pools into one Multicall3 `aggregate3` request (up to `max_calls` calls each).
 ///
 /// A V2 pair costs one call (`getReserves`), a V3 pool two (`slot0`, `liquidity`), a Balancer
-/// pool one (`getPoolTokens` on the Vault), a Curve pool one per coin (`balances(i)`).
-/// [`RpcReserveSource::requests`] counts the RPC requests made, for measuring what a cache
-/// saves.
+/// pool one (`getPoolTokens` on the Vault), a Curve pool one per coin (`balances(i)`). Wrap the
+/// reader in [`mev_chain::Counted`] to count the requests a cache saves.
 ///
 /// ```no_run
 /// use std::sync::Arc;
 /// use alloy_provider::ProviderBuilder;
+/// use mev_chain::ProviderChain;
 /// use mev_reserve_cache::{ReserveCache, RpcReserveSource};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let provider = ProviderBuilder::new().connect_http("http://127.0.0.1:8545".parse()?);
-/// let cache = ReserveCache::new(Arc::new(RpcReserveSource::new(provider)));
+/// let source = RpcReserveSource::new(ProviderChain::new(provider));
+/// let cache = ReserveCache::new(Arc::new(source));
 /// # Ok(()) }
 /// ```
-pub struct RpcReserveSource<P> {
-    provider: P,
+pub struct RpcReserveSource<R> {
+    reader: R,
     multicall: Option<Address>,
     max_calls: usize,
-    requests: AtomicU64,
 }
 
-impl<P> fmt::Debug for RpcReserveSource<P> {
+impl<R> fmt::Debug for RpcReserveSource<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RpcReserveSource")
             .field("multicall", &self.multicall)
             .field("max_calls", &self.max_calls)
-            .field("requests", &self.requests.load(Relaxed))
             .finish_non_exhaustive()
     }
 }
 
-impl<P: EthCall> RpcReserveSource<P> {
+/// Why one call of a batch gave no data.
+#[derive(Debug, Clone)]
+enum CallError {
+    /// The call reverted inside `aggregate3`.
+    Reverted,
+    /// The request carrying it failed.
+    Chain(ChainError),
+}
+
+impl<R: ChainReader> RpcReserveSource<R> {
     /// A source batching through Multicall3 at its canonical address, 500 calls per request.
-    pub const fn new(provider: P) -> Self {
-        Self { provider, multicall: Some(MULTICALL3), max_calls: 500, requests: AtomicU64::new(0) }
+    pub const fn new(reader: R) -> Self {
+        Self { reader, multicall: Some(MULTICALL3_ADDRESS), max_calls: 500 }
     }
 
     /// Uses the Multicall3 deployed at `address`, or none (`None`: one `eth_call` per call).
@@ -110,28 +88,20 @@ impl<P: EthCall> RpcReserveSource<P> {
         self
     }
 
-    /// RPC requests made so far.
-    pub fn requests(&self) -> u64 {
-        self.requests.load(Relaxed)
-    }
-
-    /// The provider.
-    pub const fn provider(&self) -> &P {
-        &self.provider
-    }
-
-    async fn eth_call(&self, to: Address, input: Vec<u8>, block: u64) -> Result<Bytes, String> {
-        self.requests.fetch_add(1, Relaxed);
-        self.provider.eth_call(to, input.into(), block).await
+    /// The reader.
+    pub const fn reader(&self) -> &R {
+        &self.reader
     }
 
     /// Runs `calls` at `block`, through Multicall3 in chunks or one by one; one result per
-    /// call, `Err` for a call that reverted or a request that failed.
-    async fn run(&self, calls: Vec<Call3>, block: u64) -> Vec<Result<Bytes, String>> {
+    /// call.
+    async fn run(&self, calls: Vec<Call3>, block: u64) -> Vec<Result<Bytes, CallError>> {
         let Some(multicall) = self.multicall else {
             let mut out = Vec::with_capacity(calls.len());
             for c in calls {
-                out.push(self.eth_call(c.target, c.callData.to_vec(), block).await);
+                out.push(
+                    self.reader.call(c.target, c.callData, block).await.map_err(CallError::Chain),
+                );
             }
             return out;
         };
@@ -140,20 +110,11 @@ impl<P: EthCall> RpcReserveSource<P> {
         while calls.peek().is_some() {
             let chunk: Vec<Call3> = calls.by_ref().take(self.max_calls).collect();
             let n = chunk.len();
-            let input = aggregate3Call { calls: chunk }.abi_encode();
-            match self.eth_call(multicall, input, block).await {
-                Ok(raw) => match aggregate3Call::abi_decode_returns(&raw) {
-                    Ok(results) if results.len() == n => {
-                        out.extend(results.into_iter().map(|r| {
-                            if r.success { Ok(r.returnData) } else { Err("call reverted".into()) }
-                        }));
-                    }
-                    Ok(results) => out.extend((0..n).map(|_| {
-                        Err(format!("aggregate3 returned {} results for {n} calls", results.len()))
-                    })),
-                    Err(e) => out.extend((0..n).map(|_| Err(format!("aggregate3 result: {e}")))),
-                },
-                Err(e) => out.extend((0..n).map(|_| Err(e.clone()))),
+            match mev_chain::aggregate3(&self.reader, multicall, chunk, block).await {
+                Ok(results) => out.extend(results.into_iter().map(|r| {
+                    if r.success { Ok(r.returnData) } else { Err(CallError::Reverted) }
+                })),
+                Err(e) => out.extend((0..n).map(|_| Err(CallError::Chain(e.clone())))),
             }
         }
         out
@@ -187,15 +148,23 @@ fn calls_for(pool: &PoolKey) -> Result<Vec<Call3>> {
 }
 
 /// Builds a pool's state from the results of its calls.
-fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, String>]) -> Result<PoolSnapshot> {
+fn parse(
+    pool: &PoolKey,
+    block: u64,
+    results: &[Result<Bytes, CallError>],
+) -> Result<PoolSnapshot> {
     let bad = |message: String| ReserveError::BadResponse { pool: pool.address, message };
     let mut raw = Vec::with_capacity(results.len());
     for r in results {
         match r {
             Ok(b) => raw.push(b),
-            Err(e) if e == "call reverted" => return Err(bad(e.clone())),
-            Err(e) => {
-                return Err(ReserveError::Source { pool: pool.address, block, message: e.clone() });
+            Err(CallError::Reverted) => return Err(bad("call reverted".into())),
+            Err(CallError::Chain(source)) => {
+                return Err(ReserveError::Chain {
+                    pool: pool.address,
+                    block,
+                    source: source.clone(),
+                });
             }
         }
     }
@@ -232,7 +201,7 @@ fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, String>]) -> Resul
 }
 
 #[async_trait]
-impl<P: EthCall> ReserveSource for RpcReserveSource<P> {
+impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
     async fn fetch(&self, pool: &PoolKey, block: u64) -> Result<PoolSnapshot> {
         let mut results = self.fetch_many(std::slice::from_ref(pool), block).await;
         results.pop().unwrap_or_else(|| {

@@ -14,10 +14,9 @@ use std::{process::ExitCode, sync::Arc};
 
 use alloy_primitives::Address;
 use mev_position_cache::{InMemoryPositionStore, PositionStore};
-use mev_rebuild::{
-    AaveV3Config, AaveV3Protocol, ChainReader, LendingProtocol, RebuildConfig, Rebuilder,
-    RpcChainReader,
-};
+use alloy_provider::ProviderBuilder;
+use mev_chain::{ChainReader, ProviderChain};
+use mev_rebuild::{AaveV3Config, AaveV3Protocol, LendingProtocol, RebuildConfig, Rebuilder};
 
 fn arg(args: &[String], i: usize, env: &str) -> Option<String> {
     args.get(i).cloned().or_else(|| std::env::var(env).ok())
@@ -43,7 +42,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let start_block: u64 =
         arg(&args, 3, "START_BLOCK").map(|s| s.parse()).transpose()?.unwrap_or(0);
 
-    let reader = Arc::new(RpcChainReader::http(&url)?);
+    let provider = ProviderBuilder::new().connect_http(url.parse()?);
+    let reader: Arc<dyn ChainReader> = Arc::new(ProviderChain::new(provider));
     let head = reader.block_number().await?;
     let config = AaveV3Config { pool, data_provider, start_block, ..AaveV3Config::default() };
     let protocol: Arc<dyn LendingProtocol> =

@@ -8,6 +8,7 @@ use alloy_provider::{Provider, ProviderBuilder};
 use clap::Parser;
 use mev_devnet::{Devnet, SQRT_PRICE_1_1, v2_amount_out};
 use mev_event_decoder::{Decoder, Protocol, Registry};
+use mev_chain::{Counted, ProviderChain};
 use mev_reserve_cache::{PoolKey, ReserveCache, RpcReserveSource};
 
 /// Reserve cache demo: hit rate and RPC calls saved.
@@ -64,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let decoder = Decoder::with_registry(registry.clone());
-    let source = Arc::new(RpcReserveSource::new(provider.clone()));
+    let source = Arc::new(RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone()))));
     let cache = ReserveCache::new(source.clone());
 
     let mut last = provider.get_block_number().await?;
@@ -95,12 +96,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         processed += head - last;
         last = head;
-        println!("block {head}: {} logs, {} requests so far", logs.len(), source.requests());
+        println!("block {head}: {} logs, {} requests so far", logs.len(), source.reader().requests());
     }
 
     let stats = cache.stats();
     let reads = stats.hits + stats.misses;
-    let used = source.requests();
+    let used = source.reader().requests();
     println!(
         "\n{processed} blocks, {} pools, {logs_applied} logs applied, {reads} reads\n\
          hit rate {}.{:02}%\n\

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, U256};
 use mev_devnet::{AaveV3, AaveV3Config as DevnetAaveConfig, Devnet};
-use mev_rebuild::{AaveV3Config, AaveV3Protocol, ChainReader, RpcChainReader};
+use alloy_provider::RootProvider;
+use mev_chain::{ChainReader, Counted, ProviderChain};
+use mev_rebuild::{AaveV3Config, AaveV3Protocol};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 /// A devnet with Multicall3 and an Aave V3 market (WETH, USDC, WBTC, DAI) holding `users`
@@ -92,8 +94,8 @@ impl Market {
         Self { devnet, aave, users: addrs, deploy_block }
     }
 
-    pub(crate) fn reader(&self) -> Arc<RpcChainReader> {
-        Arc::new(RpcChainReader::http(self.devnet.rpc_url()).expect("reader"))
+    pub(crate) fn reader(&self) -> Arc<Counted<ProviderChain<RootProvider>>> {
+        Arc::new(Counted::new(http(self.devnet.rpc_url())))
     }
 
     pub(crate) fn config(&self) -> AaveV3Config {
@@ -109,4 +111,9 @@ impl Market {
         let block = reader.block_number().await.expect("block");
         AaveV3Protocol::connect(reader, self.config(), block).await.expect("connect")
     }
+}
+
+/// A reader over HTTP at `url`.
+pub(crate) fn http(url: &str) -> ProviderChain<RootProvider> {
+    ProviderChain::new(RootProvider::new_http(url.parse().expect("url")))
 }

@@ -8,7 +8,7 @@ use std::sync::{
 use alloy_primitives::{Address, Bytes};
 use alloy_rpc_types_eth::{Filter, Log};
 use async_trait::async_trait;
-use mev_rebuild::{ChainReader, RebuildError, Result, RpcErrorKind};
+use mev_chain::{BlockHeader, ChainError, ChainReader, Result};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 /// Rejects `eth_getLogs` ranges wider than `max_range` blocks and answers a random share of
@@ -39,11 +39,11 @@ impl<R> FlakyReader<R> {
         let roll = self.rng.lock().unwrap().random_range(0..100);
         if roll < self.rate_limit_percent {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
-            return Err(RebuildError::rpc(
+            return Err(ChainError::RateLimited {
                 method,
-                RpcErrorKind::RateLimited,
-                "HTTP 429 Too Many Requests",
-            ));
+                retry_after: None,
+                message: "HTTP 429 Too Many Requests".into(),
+            });
         }
         Ok(())
     }
@@ -53,6 +53,10 @@ impl<R> FlakyReader<R> {
 impl<R: ChainReader> ChainReader for FlakyReader<R> {
     async fn block_number(&self) -> Result<u64> {
         self.inner.block_number().await
+    }
+
+    async fn header(&self, number: u64) -> Result<Option<BlockHeader>> {
+        self.inner.header(number).await
     }
 
     async fn call(&self, to: Address, data: Bytes, block: u64) -> Result<Bytes> {
@@ -66,17 +70,13 @@ impl<R: ChainReader> ChainReader for FlakyReader<R> {
         let to = filter.get_to_block().unwrap_or(u64::MAX);
         if to - from + 1 > self.max_range {
             self.rejected_ranges.fetch_add(1, Ordering::Relaxed);
-            return Err(RebuildError::rpc(
+            return Err(ChainError::node(
                 "eth_getLogs",
-                RpcErrorKind::classify(Some(-32005), "query exceeds max block range"),
+                -32005,
                 format!("block range too large: {} > {}", to - from + 1, self.max_range),
             ));
         }
         self.inner.logs(filter).await
-    }
-
-    fn requests(&self) -> u64 {
-        self.inner.requests()
     }
 }
 
@@ -95,18 +95,18 @@ impl<R: ChainReader> ChainReader for DyingReader<R> {
         self.inner.block_number().await
     }
 
+    async fn header(&self, number: u64) -> Result<Option<BlockHeader>> {
+        self.inner.header(number).await
+    }
+
     async fn call(&self, to: Address, data: Bytes, block: u64) -> Result<Bytes> {
         self.inner.call(to, data, block).await
     }
 
     async fn logs(&self, filter: &Filter) -> Result<Vec<Log>> {
         if self.seen.fetch_add(1, Ordering::Relaxed) >= self.ok_logs {
-            return Err(RebuildError::rpc("eth_getLogs", RpcErrorKind::Other, "connection reset"));
+            return Err(ChainError::transport("eth_getLogs", "connection reset"));
         }
         self.inner.logs(filter).await
-    }
-
-    fn requests(&self) -> u64 {
-        self.inner.requests()
     }
 }

@@ -8,7 +8,7 @@ use std::{
 
 use alloy_primitives::U256;
 use mev_position_cache::{InMemoryPositionStore, Position, PositionStore, RebuildHook};
-use mev_rebuild::{ChainReader, LendingProtocol, RebuildConfig, Rebuilder, RpcChainReader};
+use mev_rebuild::{LendingProtocol, RebuildConfig, Rebuilder};
 
 use crate::{
     common::Market,
@@ -66,7 +66,7 @@ async fn rebuild_is_exact_cheap_and_survives_a_flaky_provider() {
 
     // Behind a provider that rejects ranges over 7 blocks and rate-limits 25 % of requests.
     let flaky =
-        Arc::new(FlakyReader::new(RpcChainReader::http(m.devnet.rpc_url()).unwrap(), 7, 25, 5));
+        Arc::new(FlakyReader::new(crate::common::http(m.devnet.rpc_url()), 7, 25, 5));
     let fast =
         RebuildConfig { initial_backoff_ms: 1, max_backoff_ms: 20, max_retries: 30, ..config };
     let flaky_rebuilder = Rebuilder::new(flaky.clone(), vec![protocol.clone()], fast).unwrap();
@@ -147,7 +147,7 @@ async fn interrupted_rebuild_resumes_and_reconciliation_measures_divergence() {
     // Dies after scanning ~70 % of the range.
     let chunks = total_blocks.div_ceil(4);
     let dying = Arc::new(DyingReader {
-        inner: RpcChainReader::http(m.devnet.rpc_url()).unwrap(),
+        inner: crate::common::http(m.devnet.rpc_url()),
         ok_logs: chunks * 7 / 10,
         seen: Default::default(),
     });

@@ -8,6 +8,7 @@ use alloy_primitives::{Address, U256};
 use alloy_provider::Provider;
 use mev_devnet::{Devnet, SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool, v2_amount_out};
 use mev_event_decoder::{Decoder, Protocol, Registry, StateChange};
+use mev_chain::{Counted, ProviderChain};
 use mev_reserve_cache::{PoolKey, PoolState, ReserveCache, RpcReserveSource, read_pool};
 
 const BLOCKS: u64 = 200;
@@ -100,9 +101,10 @@ async fn random_workload_cache_equals_chain_every_block() {
         .collect();
 
     let provider = devnet.provider().clone();
-    let no_cache = RpcReserveSource::new(provider.clone());
-    let inval_source = Arc::new(RpcReserveSource::new(provider.clone()));
-    let apply_source = Arc::new(RpcReserveSource::new(provider.clone()));
+    let reader = || Counted::new(ProviderChain::new(provider.clone()));
+    let no_cache = RpcReserveSource::new(reader());
+    let inval_source = Arc::new(RpcReserveSource::new(reader()));
+    let apply_source = Arc::new(RpcReserveSource::new(reader()));
     let invalidate_only = ReserveCache::new(inval_source.clone());
     let apply_in_place = ReserveCache::new(apply_source.clone());
 
@@ -220,7 +222,7 @@ async fn random_workload_cache_equals_chain_every_block() {
     }
 
     let (none, inval, apply) =
-        (no_cache.requests(), inval_source.requests(), apply_source.requests());
+        (no_cache.reader().requests(), inval_source.reader().requests(), apply_source.reader().requests());
     let stats = apply_in_place.stats();
     println!(
         "blocks {BLOCKS}, operations {applied_ops}, logs {logs_seen}, pools {}, reads {reads}; \
