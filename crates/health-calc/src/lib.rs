@@ -31,4 +31,4 @@ pub use math::{
     ray_mul_ceil, ray_mul_floor, ray_to_wad, wad_div, wad_mul, wad_to_ray,
 };
 pub use oracle::{OracleGuard, OracleGuardConfig, price_divergence_bps, price_move_bps};
-pub use view::{HealthFactor, PositionHealth, Protocol, wad_to_decimal};
+pub use view::{HealthFactor, HealthModel, PositionHealth, wad_to_decimal};

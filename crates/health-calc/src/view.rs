@@ -56,10 +56,11 @@ impl core::fmt::Display for HealthFactor {
     }
 }
 
-/// Which protocol a [`PositionHealth`] came from.
+/// Which lending math a [`PositionHealth`] was computed with (the event family of an emitter is
+/// `mev_event_decoder::Protocol`; this is the health model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum Protocol {
+pub enum HealthModel {
     /// Aave V3 (or a fork) at the given release.
     AaveV3(AaveVersion),
     /// Compound v2 or a fork (Moonwell).
@@ -70,7 +71,7 @@ pub enum Protocol {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PositionHealth {
     /// Where the numbers come from.
-    pub protocol: Protocol,
+    pub model: HealthModel,
     /// The health factor. Aave: the pool's own value. Compound: `sumCollateral / sumBorrow`
     /// (collateral already weighted by collateral factors), floored, WAD.
     pub health_factor: HealthFactor,
@@ -88,7 +89,7 @@ impl PositionHealth {
     /// From Aave account data.
     pub fn from_aave(version: AaveVersion, data: &AaveAccountData) -> Self {
         Self {
-            protocol: Protocol::AaveV3(version),
+            model: HealthModel::AaveV3(version),
             health_factor: HealthFactor(data.health_factor),
             collateral_value: data.total_collateral_base,
             debt_value: data.total_debt_base,
@@ -106,7 +107,7 @@ impl PositionHealth {
             HealthFactor(U256::saturating_from(q))
         };
         Self {
-            protocol: Protocol::CompoundV2,
+            model: HealthModel::CompoundV2,
             health_factor,
             collateral_value: liquidity.sum_collateral,
             debt_value: liquidity.sum_borrow,

@@ -359,6 +359,40 @@ impl LendingProtocol for AaveV3Protocol {
         self.oracle
     }
 
+    fn family(&self) -> mev_event_decoder::Protocol {
+        mev_event_decoder::Protocol::AaveV3
+    }
+
+    fn price_sources(&self) -> Vec<Address> {
+        vec![self.oracle]
+    }
+
+    /// Tries every (collateral, debt) pair with the maximum debt to cover (the pool caps it by
+    /// the close factor and the collateral available) and keeps the highest gross profit.
+    fn best_liquidation(&self, position: &ChainPosition) -> Option<crate::Liquidation> {
+        let HealthInputs::Aave(a) = &position.inputs else { return None };
+        let view = a.position();
+        let mut best: Option<crate::Liquidation> = None;
+        for c in &a.reserves {
+            for d in &a.reserves {
+                let Ok(plan) = view.plan_liquidation(c.asset, d.asset, U256::MAX) else {
+                    continue;
+                };
+                let candidate = crate::Liquidation {
+                    collateral_asset: c.asset,
+                    debt_asset: d.asset,
+                    debt_to_cover: plan.debt_to_cover,
+                    collateral_to_liquidator: plan.collateral_to_liquidator,
+                    gross_profit_base: plan.gross_profit_base(),
+                };
+                if best.is_none_or(|b| candidate.gross_profit_base > b.gross_profit_base) {
+                    best = Some(candidate);
+                }
+            }
+        }
+        best
+    }
+
     async fn read_prices(
         &self,
         reader: &dyn ChainReader,

@@ -186,6 +186,10 @@ impl LendingProtocol for CompoundV2Protocol {
         self.oracle
     }
 
+    fn family(&self) -> mev_event_decoder::Protocol {
+        mev_event_decoder::Protocol::CompoundV2
+    }
+
     async fn read_prices(
         &self,
         reader: &dyn ChainReader,

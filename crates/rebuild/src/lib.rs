@@ -8,6 +8,7 @@ mod compound;
 mod config;
 mod discovery;
 mod error;
+mod market;
 mod multicall;
 mod protocol;
 mod rebuilder;
@@ -20,7 +21,10 @@ pub use config::RebuildConfig;
 pub use discovery::discover_borrowers;
 pub use error::{RebuildError, Result};
 pub use multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, READ_RETRIES};
-pub use protocol::{AaveInputs, ChainPosition, CompoundInputs, HealthInputs, LendingProtocol};
+pub use market::MarketConfig;
+pub use protocol::{
+    AaveInputs, ChainPosition, CompoundInputs, HealthInputs, LendingProtocol, Liquidation,
+};
 pub use rebuilder::{RebuildReport, Rebuilder};
 pub use reconcile::{
     FULL_DIVERGENCE_BPS, PositionDivergence, ReconcileReport, divergence, relative_bps,

@@ -10,6 +10,7 @@ use mev_health_calc::{
     AaveAccountData, AavePosition, AaveUserReserve, AaveVersion, CompoundAccount,
     CompoundAccountLiquidity, CompoundMarket, EModeCategory, PositionHealth,
 };
+use mev_event_decoder::Protocol;
 use mev_position_cache::Position;
 
 use mev_chain::ChainReader;
@@ -44,6 +45,26 @@ pub trait LendingProtocol: Send + Sync + fmt::Debug {
     /// The price oracle the health math reads (`AaveOracle`, the comptroller's oracle).
     fn price_oracle(&self) -> Address;
 
+    /// The event family of [`emitters`](Self::emitters) and
+    /// [`price_sources`](Self::price_sources): how a decoder reads their logs
+    /// ([`Protocol::AaveV3`], [`Protocol::CompoundV2`]).
+    fn family(&self) -> Protocol;
+
+    /// Contracts of the market itself whose events change its prices without a Chainlink
+    /// `AnswerUpdated` (Aave: the `AaveOracle`, whose `AssetSourceUpdated` swaps a feed).
+    /// Default none.
+    fn price_sources(&self) -> Vec<Address> {
+        Vec::new()
+    }
+
+    /// The most profitable single liquidation of `position`, sized exactly as the protocol's
+    /// liquidation would execute it, or `None` when the position cannot be liquidated or the
+    /// adapter does not size liquidations (the Compound family, for now).
+    fn best_liquidation(&self, position: &ChainPosition) -> Option<Liquidation> {
+        let _ = position;
+        None
+    }
+
     /// Reads the oracle price of every asset of the market at block `block` in one request:
     /// `(asset, price)` with the asset and unit the [`HealthInputs`] use (Aave: reserve asset,
     /// base-currency units per whole token; Compound: the cToken, USD × 1e18 per underlying
@@ -63,6 +84,23 @@ pub trait LendingProtocol: Send + Sync + fmt::Debug {
         users: &[Address],
         block: u64,
     ) -> Result<Vec<ChainPosition>>;
+}
+
+/// One liquidation call sized as the protocol executes it (Aave: `liquidationCall`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Liquidation {
+    /// The collateral seized.
+    pub collateral_asset: Address,
+    /// The debt repaid.
+    pub debt_asset: Address,
+    /// Debt repaid, the debt asset's smallest unit.
+    pub debt_to_cover: U256,
+    /// Collateral received by the liquidator (after the protocol fee), the collateral asset's
+    /// smallest unit.
+    pub collateral_to_liquidator: U256,
+    /// Value of the collateral received minus the debt repaid, in the market's base unit (Aave:
+    /// base currency, 1e8 = 1 USD), before gas and swaps.
+    pub gross_profit_base: U256,
 }
 
 /// One user's position read from chain: the cache record, its health, and the exact inputs

@@ -2,7 +2,7 @@
 
 use mev_health_calc::{
     AavePosition, AaveVersion, Confirmation, ConfirmationTracker, HealthError, OracleGuard,
-    OracleGuardConfig, PositionHealth, Protocol,
+    HealthModel, OracleGuardConfig, PositionHealth,
 };
 use rust_decimal::Decimal;
 
@@ -30,7 +30,7 @@ fn aave_position_health_drives_the_tracker() {
         }
         .health()
         .unwrap();
-        assert_eq!(health.protocol, Protocol::AaveV3(AaveVersion::V3_0));
+        assert_eq!(health.model, HealthModel::AaveV3(AaveVersion::V3_0));
         assert_eq!(health.liquidatable, health.health_factor.is_liquidatable());
         if tracker.observe_health(block, &health).is_confirmed() && confirmed_at.is_none() {
             confirmed_at = Some(block);
