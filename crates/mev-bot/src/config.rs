@@ -1,17 +1,21 @@
 //! [`BotConfig`]: which lending markets, pools and price feeds the pipeline watches, and its
-//! tuning, as read from TOML by `mev-bot run` and stored in recordings.
+//! tuning, as read from TOML by `mev-bot run` (any serde format from a library) and stored in
+//! recordings.
 
 use alloy_primitives::{Address, B256, U256};
-use mev_rebuild::{AaveV3Config, CompoundV2Config, MULTICALL3_ADDRESS};
+use mev_chain::MULTICALL3_ADDRESS;
+use mev_rebuild::{AaveV3Config, CompoundV2Config, MarketConfig};
 use mev_reserve_cache::PoolKey;
 use serde::{Deserialize, Serialize};
 
 use crate::{BotError, Result};
 
-/// What the bot watches and how. Every field has a default, so a file names only what it uses.
+/// What the bot watches and how. Every field has a default, so a file names only what it uses;
+/// unknown keys are rejected at every level.
 ///
 /// ```
-/// let config = mev_bot::BotConfig::from_toml(r#"
+/// // Any serde format; `BotConfig::from_toml` (feature `toml`) adds line and column to errors.
+/// let config: mev_bot::BotConfig = toml::from_str(r#"
 ///     [[aave_v3]]
 ///     pool = "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2"
 ///     data_provider = "0x7B4EB56E7CD4b454BA8ff71E4518426369a138a3"
@@ -24,9 +28,10 @@ use crate::{BotError, Result};
 ///     [pipeline]
 ///     confirmations = 2
 /// "#)?;
+/// config.validate()?;
 /// assert_eq!(config.aave_v3[0].name, "aave-v3");
 /// assert_eq!(config.pools.len(), 1);
-/// # Ok::<(), mev_bot::BotError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -65,7 +70,23 @@ impl Default for BotConfig {
 }
 
 impl BotConfig {
+    /// Every configured lending market with the price feeds that name it, in configuration
+    /// order (Aave family first).
+    pub fn markets(&self) -> Vec<(MarketConfig, Vec<Address>)> {
+        let feeds = |name: &str| {
+            self.price_feeds.iter().filter(|f| f.market == name).map(|f| f.feed).collect()
+        };
+        self.aave_v3
+            .iter()
+            .map(|c| (MarketConfig::AaveV3(c.clone()), feeds(&c.name)))
+            .chain(
+                self.compound_v2.iter().map(|c| (MarketConfig::CompoundV2(c.clone()), feeds(&c.name))),
+            )
+            .collect()
+    }
+
     /// Parses a TOML document. Fails with [`BotError::Config`] naming the offending key.
+    #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Self> {
         let mut config: Self = toml::from_str(text).map_err(|e| BotError::Config {
             reason: match e.span() {
@@ -86,6 +107,7 @@ impl BotConfig {
     }
 
     /// Reads and parses a TOML file.
+    #[cfg(feature = "toml")]
     pub fn load(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| BotError::Io {
             context: format!("reading config {}", path.display()),
@@ -212,13 +234,15 @@ pub struct PipelineConfig {
     #[serde(with = "crate::decimal")]
     pub watch_health_factor: U256,
     /// Every tracked position is re-read from chain (and rewritten, refreshing its TTL) at
-    /// least once per this many seconds of chain time: each block re-reads the share of the
-    /// positions its time step covers (rolling reconciliation). Keep it below the store's TTL.
-    /// Default 30 (the position TTL is 60 s).
-    pub reconcile_seconds: u64,
+    /// least once per this many seconds of chain time: after each block the *sweep* re-reads
+    /// the share of the positions the block's time step covers. Keep it below the store's TTL.
+    /// Default 30 (the position TTL is 60 s). Also read as `reconcile_seconds`, its former name.
+    #[serde(alias = "reconcile_seconds")]
+    pub sweep_seconds: u64,
     /// Blocks kept for rolling back a reorg. Default 64.
     pub max_reorg_depth: usize,
-    /// Blocks per `eth_getLogs` request when discovering borrowers at start-up. Default 10,000.
+    /// Blocks per `eth_getLogs` request when discovering borrowers at start-up (mev-rebuild's
+    /// discovery: ranges the node rejects are split, rate limits backed off). Default 10,000.
     pub log_range: u64,
 }
 
@@ -227,7 +251,7 @@ impl Default for PipelineConfig {
         Self {
             confirmations: 2,
             watch_health_factor: U256::from(1_010_000_000_000_000_000u64),
-            reconcile_seconds: 30,
+            sweep_seconds: 30,
             max_reorg_depth: 64,
             log_range: 10_000,
         }
@@ -235,11 +259,12 @@ impl Default for PipelineConfig {
 }
 
 impl PipelineConfig {
-    /// Fails with [`BotError::Config`] on a zero count.
+    /// Fails with [`BotError::Config`] on a zero count or a reorg depth above
+    /// [`MAX_REORG_DEPTH`](Self::MAX_REORG_DEPTH).
     pub fn validate(&self) -> Result<()> {
         for (what, v) in [
             ("pipeline.confirmations", self.confirmations),
-            ("pipeline.reconcile_seconds", self.reconcile_seconds),
+            ("pipeline.sweep_seconds", self.sweep_seconds),
             ("pipeline.max_reorg_depth", self.max_reorg_depth as u64),
             ("pipeline.log_range", self.log_range),
         ] {
@@ -247,11 +272,23 @@ impl PipelineConfig {
                 return Err(BotError::Config { reason: format!("{what} must be at least 1") });
             }
         }
+        if self.max_reorg_depth > Self::MAX_REORG_DEPTH {
+            return Err(BotError::Config {
+                reason: format!(
+                    "pipeline.max_reorg_depth {} is above {}",
+                    self.max_reorg_depth,
+                    Self::MAX_REORG_DEPTH
+                ),
+            });
+        }
         Ok(())
     }
+
+    /// The deepest reorg history accepted (a day of 1-second blocks).
+    pub const MAX_REORG_DEPTH: usize = 100_000;
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml"))]
 mod tests {
     use super::*;
 

@@ -1,94 +1,75 @@
-//! The bot's error type.
+//! The pipeline's error type.
+
+use alloy_primitives::B256;
+use mev_chain::ChainError;
+use mev_position_cache::StoreError;
+use mev_rebuild::RebuildError;
+use mev_reserve_cache::ReserveError;
 
 /// The result type of this crate.
 pub type Result<T, E = BotError> = std::result::Result<T, E>;
 
-/// What stopped a `mev-bot` command.
+/// What stopped the pipeline, a replay or a recording.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BotError {
-    /// The input is not JSON.
-    #[error("input is not JSON: {source}")]
-    NotJson {
-        /// The parser's complaint, with line and column.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The input is JSON but an item is not an `eth_getLogs` log object.
-    #[error("item {index} of the input is not a log object: {source}")]
-    NotALog {
-        /// Zero-based position of the item in the input.
-        index: usize,
-        /// What was wrong with it.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// Reading input or writing output failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being read or written.
-        context: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A command-line value is invalid.
-    #[error("invalid {what}: {reason}")]
-    InvalidArgument {
-        /// Which argument.
-        what: &'static str,
-        /// Why it was rejected.
-        reason: String,
-    },
-    /// A command-line argument the chosen protocol needs is absent.
-    #[error("{protocol} needs {what}")]
-    MissingArgument {
-        /// Which argument.
-        what: &'static str,
-        /// The protocol that needs it.
-        protocol: &'static str,
-    },
-    /// The command does not support the chosen protocol.
-    #[error("`{command}` does not support --protocol {protocol}; supported: {supported}")]
-    UnsupportedProtocol {
-        /// The subcommand.
-        command: &'static str,
-        /// The protocol asked for.
-        protocol: &'static str,
-        /// The protocols the command supports, comma-separated.
-        supported: &'static str,
-    },
-    /// Reading the chain or rebuilding the cache failed.
+    /// A chain read failed (the follower's head, header and log reads).
     #[error("{context}: {source}")]
     Chain {
+        /// What was being read.
+        context: String,
+        /// The classified chain error.
+        #[source]
+        source: ChainError,
+    },
+    /// A lending market could not be connected or read (reserve lists, prices, positions,
+    /// borrower discovery).
+    #[error("{context}: {source}")]
+    Market {
+        /// What was being done, naming the market.
+        context: String,
+        /// mev-rebuild's error (boxed: it is large).
+        #[source]
+        source: Box<RebuildError>,
+    },
+    /// A pool could not be read at bootstrap.
+    #[error("{context}: {source}")]
+    Pool {
         /// What was being done.
         context: String,
-        /// The error from mev-rebuild (boxed: it is large).
+        /// The reserve cache's error.
         #[source]
-        source: Box<mev_rebuild::RebuildError>,
+        source: ReserveError,
     },
-    /// mev-health-calc rejected a position read from chain.
-    #[error("health computation for {user} failed: {source}")]
-    Health {
-        /// The user whose position was evaluated.
-        user: alloy_primitives::Address,
-        /// The calculator's error (boxed: it is large).
-        #[source]
-        source: Box<mev_health_calc::HealthError>,
-    },
-    /// Connecting to or using the position store failed.
+    /// The position store failed.
     #[error("{context}: {source}")]
     Store {
         /// What was being done.
         context: String,
         /// The store's error (boxed: it is large).
         #[source]
-        source: Box<mev_position_cache::StoreError>,
+        source: Box<StoreError>,
     },
-    /// The configuration file is invalid.
+    /// The node does not have a block the pipeline needs (its latest, at start).
+    #[error("the node does not have block {number}")]
+    MissingBlock {
+        /// The block number.
+        number: u64,
+    },
+    /// The configuration is invalid.
     #[error("invalid configuration: {reason}")]
     Config {
         /// What is wrong, naming the key.
+        reason: String,
+    },
+    /// An endpoint URL is unusable.
+    #[error("invalid {what} URL {url}: {reason}")]
+    Url {
+        /// Which endpoint (`"RPC"`).
+        what: &'static str,
+        /// The URL, with its path and credentials redacted.
+        url: String,
+        /// Why.
         reason: String,
     },
     /// The chain reorganised deeper than the pipeline keeps history for.
@@ -111,7 +92,16 @@ pub enum BotError {
         /// The pipeline's head, block number.
         head: u64,
         /// The head's hash.
-        head_hash: alloy_primitives::B256,
+        head_hash: B256,
+    },
+    /// Reading or writing a file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read or written.
+        context: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
     },
     /// A recording file is unreadable or inconsistent.
     #[error("recording {path}: {reason}")]
@@ -121,4 +111,20 @@ pub enum BotError {
         /// What is wrong with it.
         reason: String,
     },
+}
+
+impl BotError {
+    pub(crate) fn chain(context: impl Into<String>) -> impl FnOnce(ChainError) -> Self {
+        let context = context.into();
+        move |source| Self::Chain { context, source }
+    }
+
+    pub(crate) fn market(context: impl Into<String>) -> impl FnOnce(RebuildError) -> Self {
+        let context = context.into();
+        move |source| Self::Market { context, source: Box::new(source) }
+    }
+
+    pub(crate) fn store(context: &'static str) -> impl FnOnce(StoreError) -> Self {
+        move |source| Self::Store { context: context.into(), source: Box::new(source) }
+    }
 }

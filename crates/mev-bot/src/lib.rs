@@ -1,25 +1,29 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod chain;
 mod config;
 mod decimal;
-mod decode;
 mod error;
-mod health;
+mod events;
+mod market;
+mod opportunity;
 mod pipeline;
-mod rebuild;
 mod recording;
+mod rpc;
 pub mod telemetry;
+#[cfg(any(test, feature = "test-utils"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-utils")))]
+pub mod testing;
 
-pub use chain::{BlockData, BlockHeader, BlockSource, ChainEvent, LogFilter, ReaderCall, RpcChain};
 pub use config::{BotConfig, PipelineConfig, PoolConfig, PriceFeedConfig};
-pub use decode::{DecodeSummary, decode_stream};
 pub use error::{BotError, Result};
-pub use health::{AaveHealth, aave_health};
-pub use pipeline::{BlockReport, LiquidationHint, MarketSpec, Opportunity, Pipeline, Totals};
-pub use rebuild::{Market, RebuildSummary, rebuild};
+pub use events::{BlockData, ChainEvent, LogFilter};
+pub use market::Market;
+pub use mev_chain::BlockHeader;
+pub use opportunity::{LiquidationHint, Opportunity};
+pub use pipeline::{BlockReport, Pipeline, PipelineBuilder, Totals};
 pub use recording::{
     PositionLine, RECORDING_FORMAT, RecordedCall, RecordedLogs, Recording, RecordingReader,
     ReplayChain, RunSummary, replay,
 };
+pub use rpc::RpcChain;

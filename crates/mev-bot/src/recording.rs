@@ -11,15 +11,14 @@ use std::{
 use alloy_primitives::{Address, Bytes};
 use alloy_rpc_types_eth::{Filter, Log};
 use async_trait::async_trait;
+use mev_chain::{BlockHeader, ChainError, ChainReader, Counted};
 use mev_position_cache::PositionStore;
-use mev_rebuild::{ChainReader, RebuildError, RpcErrorKind};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BotError, Result,
-    chain::{BlockHeader, ChainEvent},
+    BotError, ChainEvent, Opportunity, Result,
     config::BotConfig,
-    pipeline::{BlockReport, Opportunity, Pipeline},
+    pipeline::{BlockReport, Pipeline},
 };
 
 /// Format version written into new recordings.
@@ -137,11 +136,15 @@ impl RecordingReader {
 
 #[async_trait]
 impl ChainReader for RecordingReader {
-    async fn block_number(&self) -> Result<u64, RebuildError> {
+    async fn block_number(&self) -> mev_chain::Result<u64> {
         self.inner.block_number().await
     }
 
-    async fn call(&self, to: Address, data: Bytes, block: u64) -> Result<Bytes, RebuildError> {
+    async fn header(&self, number: u64) -> mev_chain::Result<Option<BlockHeader>> {
+        self.inner.header(number).await
+    }
+
+    async fn call(&self, to: Address, data: Bytes, block: u64) -> mev_chain::Result<Bytes> {
         let result = self.inner.call(to, data.clone(), block).await?;
         self.with_tape(|t| {
             let key = (to, block, data.clone());
@@ -153,15 +156,15 @@ impl ChainReader for RecordingReader {
         Ok(result)
     }
 
-    async fn logs(&self, filter: &Filter) -> Result<Vec<Log>, RebuildError> {
+    async fn logs(&self, filter: &Filter) -> mev_chain::Result<Vec<Log>> {
         let logs = self.inner.logs(filter).await?;
         let key = filter_key(filter);
         self.with_tape(|t| t.logs.push(RecordedLogs { filter: key, logs: logs.clone() }));
         Ok(logs)
     }
 
-    fn requests(&self) -> u64 {
-        self.inner.requests()
+    async fn wait_for_head(&self, poll: std::time::Duration) {
+        self.inner.wait_for_head(poll).await;
     }
 }
 
@@ -170,13 +173,13 @@ fn filter_key(filter: &Filter) -> serde_json::Value {
 }
 
 /// A [`ChainReader`] answering from a [`Recording`]; a request the live run did not make
-/// fails with a [`RebuildError`] naming it.
+/// fails with a [`ChainError::Node`] naming it.
 #[derive(Debug)]
 pub struct ReplayChain {
     calls: HashMap<(Address, u64, Bytes), Bytes>,
     logs: Vec<RecordedLogs>,
+    headers: HashMap<u64, BlockHeader>,
     head: u64,
-    requests: std::sync::atomic::AtomicU64,
 }
 
 impl ReplayChain {
@@ -187,60 +190,46 @@ impl ReplayChain {
             .iter()
             .map(|c| ((c.to, c.block, c.data.clone()), c.result.clone()))
             .collect();
-        let head = recording
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                ChainEvent::Block(b) => Some(b.header.number),
-                ChainEvent::Reorg { .. } => None,
-            })
-            .max()
-            .unwrap_or(recording.start.number);
-        Self {
-            calls,
-            logs: recording.log_queries.clone(),
-            head,
-            requests: std::sync::atomic::AtomicU64::new(0),
+        // The last header seen at each height: the chain as the live run left it.
+        let mut headers = HashMap::from([(recording.start.number, recording.start)]);
+        for e in &recording.events {
+            if let ChainEvent::Block(b) = e {
+                headers.insert(b.header.number, b.header);
+            }
         }
+        let head = headers.keys().copied().max().unwrap_or(recording.start.number);
+        Self { calls, logs: recording.log_queries.clone(), headers, head }
     }
+}
 
-    fn count(&self) {
-        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
+/// What a replay answers for a request the live run did not make.
+fn not_recorded(method: &'static str, what: String) -> ChainError {
+    ChainError::Node { method, code: -32000, message: format!("the recording has no {what}") }
 }
 
 #[async_trait]
 impl ChainReader for ReplayChain {
-    async fn block_number(&self) -> Result<u64, RebuildError> {
-        self.count();
+    async fn block_number(&self) -> mev_chain::Result<u64> {
         Ok(self.head)
     }
 
-    async fn call(&self, to: Address, data: Bytes, block: u64) -> Result<Bytes, RebuildError> {
-        self.count();
+    async fn header(&self, number: u64) -> mev_chain::Result<Option<BlockHeader>> {
+        Ok(self.headers.get(&number).copied())
+    }
+
+    async fn call(&self, to: Address, data: Bytes, block: u64) -> mev_chain::Result<Bytes> {
         self.calls.get(&(to, block, data)).cloned().ok_or_else(|| {
-            RebuildError::rpc(
-                "eth_call",
-                RpcErrorKind::Other,
-                format!("the recording has no eth_call to {to} at block {block} with this data"),
-            )
+            not_recorded("eth_call", format!("eth_call to {to} at block {block} with this data"))
         })
     }
 
-    async fn logs(&self, filter: &Filter) -> Result<Vec<Log>, RebuildError> {
-        self.count();
+    async fn logs(&self, filter: &Filter) -> mev_chain::Result<Vec<Log>> {
         let key = filter_key(filter);
-        self.logs.iter().find(|l| l.filter == key).map(|l| l.logs.clone()).ok_or_else(|| {
-            RebuildError::rpc(
-                "eth_getLogs",
-                RpcErrorKind::Other,
-                format!("the recording has no eth_getLogs with filter {key}"),
-            )
-        })
-    }
-
-    fn requests(&self) -> u64 {
-        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+        self.logs
+            .iter()
+            .find(|l| l.filter == key)
+            .map(|l| l.logs.clone())
+            .ok_or_else(|| not_recorded("eth_getLogs", format!("eth_getLogs with filter {key}")))
     }
 }
 
@@ -285,7 +274,7 @@ impl RunSummary {
     /// The summary of `pipeline` after a run that emitted `opportunities`.
     pub fn of(pipeline: &Pipeline, opportunities: Vec<Opportunity>, chain_requests: u64) -> Self {
         let counts: HashMap<(&str, Address), u64> =
-            pipeline.unhealthy_counts().map(|(m, u, c)| ((m, u), c)).collect();
+            pipeline.streaks().map(|(m, u, c)| ((m, u), c)).collect();
         let mut positions: Vec<PositionLine> = pipeline
             .tracked()
             .map(|(m, p, h)| PositionLine {
@@ -312,21 +301,23 @@ impl RunSummary {
 }
 
 /// Replays `recording` into a fresh pipeline over `store`, calling `on_report` after each
-/// event. Returns the pipeline (for inspection) and the opportunities in order.
+/// event. Returns the pipeline (for inspection), the opportunities in order and the chain
+/// requests answered from the recording.
 pub async fn replay(
     recording: &Recording,
     store: Arc<dyn PositionStore>,
     mut on_report: impl FnMut(&BlockReport),
 ) -> Result<(Pipeline, Vec<Opportunity>, u64)> {
-    let chain = Arc::new(ReplayChain::new(recording));
-    let mut pipeline =
-        Pipeline::from_config_at(&recording.config, chain.clone(), store, recording.start).await?;
+    let chain = Arc::new(Counted::new(ReplayChain::new(recording)));
+    let mut pipeline = Pipeline::builder(chain.clone(), store)
+        .bot_config(&recording.config)
+        .bootstrap(recording.start)
+        .await?;
     let mut opportunities = Vec::new();
     for event in &recording.events {
-        let report = pipeline.step(event.clone()).await?;
+        let report = pipeline.apply(event.clone()).await?;
         opportunities.extend(report.opportunities.iter().cloned());
         on_report(&report);
     }
-    let requests = chain.requests();
-    Ok((pipeline, opportunities, requests))
+    Ok((pipeline, opportunities, chain.requests()))
 }

@@ -1,31 +1,37 @@
-//! Metrics (through the `metrics` facade) and the optional Prometheus endpoint.
+//! Metrics (through the `metrics` facade) and, with feature `prometheus`, an endpoint serving
+//! them.
 //!
 //! | metric | kind | labels |
 //! |---|---|---|
 //! | `mev_bot_block_lag_blocks` | gauge | |
 //! | `mev_bot_head_block` | gauge | |
 //! | `mev_bot_block_seconds` | histogram | |
-//! | `mev_bot_stage_seconds` | histogram | `stage` = decode, reserves, prices, refresh, health |
+//! | `mev_bot_stage_seconds` | histogram | `stage` = decode, pools, prices, refresh, health, sweep |
 //! | `mev_bot_blocks_total`, `mev_bot_reorgs_total`, `mev_bot_logs_total` | counter | |
 //! | `mev_bot_opportunities_total` | counter | |
 //! | `mev_bot_positions` | gauge | `bucket` = `lt_1.00`, `1.00_1.05`, `1.05_1.10`, `1.10_1.50`, `ge_1.50` |
 //! | `mev_bot_reserve_cache_hit_ratio` | gauge | |
 //! | `mev_bot_reserve_cache_entries` | gauge | |
 //!
-//! The caches' own counters (`reserve_cache_*`, `position_cache_*`) appear on the same endpoint.
+//! The caches' own counters (`reserve_cache_*`, `position_cache_*`) and, when the reader is
+//! wrapped in [`mev_chain::Metered`], the chain's (`chain_*`) appear on the same endpoint.
 
-use std::{net::SocketAddr, time::Duration};
+#[cfg(feature = "prometheus")]
+use std::net::SocketAddr;
+use std::time::Duration;
 
+use mev_health_calc::HealthFactor;
 use mev_reserve_cache::CacheStats;
 
-use crate::{BotError, Result, pipeline::BlockReport};
+use crate::pipeline::BlockReport;
 
 const BUCKETS: [&str; 5] = ["lt_1.00", "1.00_1.05", "1.05_1.10", "1.10_1.50", "ge_1.50"];
 
 /// Serves every metric in the Prometheus text format at `http://{addr}/metrics` (any path
 /// answers), from a task on the current tokio runtime. Latency histograms have buckets from
 /// 50 µs to 10 s.
-pub fn serve_prometheus(addr: SocketAddr) -> Result<()> {
+#[cfg(feature = "prometheus")]
+pub fn serve_prometheus(addr: SocketAddr) -> crate::Result<()> {
     use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
     let buckets = [
         0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -35,9 +41,9 @@ pub fn serve_prometheus(addr: SocketAddr) -> Result<()> {
         .with_http_listener(addr)
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
         .and_then(|b| b.install())
-        .map_err(|e| BotError::InvalidArgument {
-            what: "--metrics-addr",
-            reason: format!("cannot serve metrics on {addr}: {e}"),
+        .map_err(|e| crate::BotError::Io {
+            context: format!("serving metrics on {addr}"),
+            source: std::io::Error::other(e.to_string()),
         })
 }
 
@@ -61,10 +67,10 @@ pub(crate) fn block_done(report: &BlockReport, elapsed: Duration) {
     metrics::counter!("mev_bot_opportunities_total").increment(report.opportunities.len() as u64);
 }
 
-pub(crate) fn record_positions(p: &crate::Pipeline) {
+pub(crate) fn record_positions(health_factors: impl Iterator<Item = HealthFactor>) {
     let mut counts = [0u64; BUCKETS.len()];
-    for (_, _, health) in p.tracked() {
-        let b = crate::pipeline::bucket(health.health_factor);
+    for hf in health_factors {
+        let b = bucket(hf);
         if let Some(i) = BUCKETS.iter().position(|x| *x == b) {
             counts[i] += 1;
         }
@@ -77,4 +83,37 @@ pub(crate) fn record_positions(p: &crate::Pipeline) {
 pub(crate) fn reserve_stats(stats: &CacheStats) {
     metrics::gauge!("mev_bot_reserve_cache_hit_ratio").set(stats.hit_rate_bps() as f64 / 10_000.0);
     metrics::gauge!("mev_bot_reserve_cache_entries").set(stats.entries as f64);
+}
+
+/// Health factor bucket label for metrics and summaries.
+pub(crate) fn bucket(hf: HealthFactor) -> &'static str {
+    use alloy_primitives::U256;
+    const MILLI: u64 = 1_000_000_000_000_000;
+    const EDGES: [(U256, &str); 4] = [
+        (U256::from_limbs([1000 * MILLI, 0, 0, 0]), "lt_1.00"),
+        (U256::from_limbs([1050 * MILLI, 0, 0, 0]), "1.00_1.05"),
+        (U256::from_limbs([1100 * MILLI, 0, 0, 0]), "1.05_1.10"),
+        (U256::from_limbs([1500 * MILLI, 0, 0, 0]), "1.10_1.50"),
+    ];
+    let wad = hf.wad();
+    EDGES.iter().find(|(edge, _)| wad < *edge).map_or("ge_1.50", |(_, label)| label)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::U256;
+
+    use super::*;
+
+    const WAD: u64 = 1_000_000_000_000_000_000;
+
+    #[test]
+    fn health_buckets() {
+        let hf = |milli: u64| HealthFactor::from_wad(U256::from(milli) * U256::from(WAD / 1000));
+        assert_eq!(bucket(hf(999)), "lt_1.00");
+        assert_eq!(bucket(hf(1000)), "1.00_1.05");
+        assert_eq!(bucket(hf(1099)), "1.05_1.10");
+        assert_eq!(bucket(hf(1499)), "1.10_1.50");
+        assert_eq!(bucket(HealthFactor::INFINITE), "ge_1.50");
+    }
 }

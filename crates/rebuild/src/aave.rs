@@ -28,7 +28,7 @@ use crate::{
 
 /// Where an Aave V3 market lives and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AaveV3Config {
     /// Protocol id for positions and checkpoints. Default `"aave-v3"`.
     pub name: String,

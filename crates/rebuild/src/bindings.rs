@@ -1,4 +1,6 @@
-//! The subset of contract ABIs the adapters call, generated with `alloy_sol_types::sol!`.
+//! The subset of contract ABIs the adapters call, generated with `alloy_sol_types::sol!`: Aave V3
+//! `Pool`, `PoolAddressesProvider`, `AaveProtocolDataProvider`, `AaveOracle`, and the Compound v2
+//! comptroller, cToken and oracle.
 
 #![allow(missing_docs, unreachable_pub)]
 

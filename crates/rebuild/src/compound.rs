@@ -20,7 +20,7 @@ use crate::{
 
 /// Where a Compound v2 family market lives and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CompoundV2Config {
     /// Protocol id for positions and checkpoints. Default `"compound-v2"`.
     pub name: String,

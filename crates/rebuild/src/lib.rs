@@ -3,7 +3,7 @@
 #![deny(clippy::float_arithmetic)]
 
 mod aave;
-mod bindings;
+pub mod bindings;
 mod compound;
 mod config;
 mod discovery;

@@ -4,25 +4,16 @@
 use std::fmt;
 
 use alloy_primitives::{Address, Bytes, U256};
-use alloy_sol_types::{SolCall, sol};
+use alloy_sol_types::SolCall;
 use async_trait::async_trait;
 use mev_chain::{Call3, ChainError, ChainReader, MULTICALL3_ADDRESS};
 
 use crate::{
-    PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
+    PoolKey,
+    bindings::{balancesCall, getPoolTokensCall, getReservesCall, liquidityCall, slot0Call}, PoolKind, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
     state::tick_i32,
 };
 
-sol! {
-    function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
-    function slot0() external view returns (
-        uint160 sqrtPriceX96, int24 tick, uint16 observationIndex, uint16 observationCardinality,
-        uint16 observationCardinalityNext, uint8 feeProtocol, bool unlocked
-    );
-    function liquidity() external view returns (uint128);
-    function getPoolTokens(bytes32 poolId) external view returns (address[] tokens, uint256[] balances, uint256 lastChangeBlock);
-    function balances(uint256 i) external view returns (uint256);
-}
 
 /// Reads pool state with `eth_call` through a [`ChainReader`] — any alloy provider wrapped in
 /// [`mev_chain::ProviderChain`], a recording, or a reader with your own wrappers — packing the
