@@ -9,6 +9,7 @@ mod market;
 mod opportunity;
 mod pipeline;
 mod recording;
+#[cfg(feature = "rpc")]
 mod rpc;
 pub mod telemetry;
 #[cfg(any(test, feature = "test-utils"))]
@@ -26,4 +27,6 @@ pub use recording::{
     PositionLine, RECORDING_FORMAT, RecordedCall, RecordedLogs, Recording, RecordingReader,
     ReplayChain, RunSummary, replay,
 };
+#[cfg(feature = "rpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rpc")))]
 pub use rpc::RpcChain;

@@ -54,7 +54,7 @@ impl Journal {
     /// The block the caches reflect.
     pub(crate) fn head(&self) -> BlockHeader {
         // Never empty: `new` pushes one entry and `unwind_to` keeps the ancestor.
-        self.entries.back().map_or_else(|| unreachable_head(), |e| e.header)
+        self.entries.back().map_or_else(unreachable_head, |e| e.header)
     }
 
     /// Headers kept, newest first.

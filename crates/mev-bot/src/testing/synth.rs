@@ -170,6 +170,8 @@ pub struct SynthChain {
     discovery: Vec<Log>,
     busy_ns: AtomicU64,
     inner_calls: AtomicU64,
+    /// When each `eth_call` started and how long it took.
+    calls: Mutex<Vec<(Instant, Duration)>>,
 }
 
 impl fmt::Debug for SynthChain {
@@ -283,7 +285,14 @@ impl SynthChain {
             discovery,
             busy_ns: AtomicU64::new(0),
             inner_calls: AtomicU64::new(0),
+            calls: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The `eth_call`s answered since the last call of this method: when each started and how
+    /// long the synthetic node took (to split a block's node time between phases).
+    pub fn take_calls(&self) -> Vec<(Instant, Duration)> {
+        std::mem::take(&mut *self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Time spent answering calls so far.
@@ -464,7 +473,9 @@ impl ChainReader for SynthChain {
                 .collect();
             aggregate3Call::abi_encode_returns(&results)
         };
-        self.busy_ns.fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+        let took = started.elapsed();
+        self.busy_ns.fetch_add(took.as_nanos() as u64, Relaxed);
+        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((started, took));
         Ok(out.into())
     }
 

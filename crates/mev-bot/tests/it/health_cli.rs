@@ -6,11 +6,11 @@ use std::process::Command;
 use alloy_primitives::{Address, U256};
 use serde_json::Value;
 
-use crate::market::{Market, json_line, mev_bot};
+use crate::market::{DevnetMarket, json_line, mev_bot};
 
 const WAD: u64 = 1_000_000_000_000_000_000;
 
-async fn health(m: &Market, user: Address, extra: &[&str]) -> Value {
+async fn health(m: &DevnetMarket, user: Address, extra: &[&str]) -> Value {
     let mut args = vec!["health".to_owned()];
     args.extend(m.market_args());
     args.extend(["--user".into(), user.to_string()]);
@@ -29,7 +29,7 @@ fn expected(data: &mev_devnet::bindings::IPool::getUserAccountDataReturn) -> Val
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_equals_get_user_account_data_across_a_price_drop() {
-    let m = Market::start().await;
+    let m = DevnetMarket::start().await;
     let users: Vec<Address> = m.borrowers.iter().chain(&m.suppliers).copied().collect();
 
     // At the latest block.

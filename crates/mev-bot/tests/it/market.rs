@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 use alloy_primitives::{Address, U256};
 use mev_devnet::{AavePosition, AaveV3, AaveV3Config, Devnet};
 
-pub(crate) struct Market {
+pub(crate) struct DevnetMarket {
     pub(crate) devnet: Devnet,
     pub(crate) aave: AaveV3,
     /// Users with debt, in the order opened.
@@ -29,7 +29,7 @@ fn user(n: u8) -> Address {
     Address::from(bytes)
 }
 
-impl Market {
+impl DevnetMarket {
     /// Five borrowers (health factors about 4.1, 1.93, 1.10, 1.04 and 1.78 at WETH = $2,000),
     /// one supplier without debt, and a liquidity whale without debt.
     pub(crate) async fn start() -> Self {

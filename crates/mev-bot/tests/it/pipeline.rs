@@ -10,12 +10,13 @@ use mev_bot::{
     BlockReport, BotConfig, ChainEvent, Opportunity, Pipeline, PoolConfig, RECORDING_FORMAT,
     Recording, RecordingReader, RpcChain, replay,
 };
+use mev_chain::ChainReader;
 use mev_devnet::{SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool, bindings, tx_request};
 use mev_position_cache::{InMemoryPositionStore, PositionStore};
-use mev_rebuild::{AaveV3Protocol, ChainReader, LendingProtocol};
+use mev_rebuild::{AaveV3Protocol, LendingProtocol};
 use mev_reserve_cache::PoolState;
 
-use crate::market::{Market, free_port, scrape};
+use crate::market::{DevnetMarket, free_port, scrape};
 
 fn e18(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18))
@@ -23,7 +24,7 @@ fn e18(n: u64) -> U256 {
 
 /// The devnet market plus one V2 pair and one V3 pool on two fresh tokens.
 struct Scenario {
-    market: Market,
+    market: DevnetMarket,
     pair: UniswapV2Pair,
     pool: UniswapV3Pool,
     config: BotConfig,
@@ -31,7 +32,7 @@ struct Scenario {
 
 impl Scenario {
     async fn start() -> Self {
-        let market = Market::start().await;
+        let market = DevnetMarket::start().await;
         let d = &market.devnet;
         let me = d.deployer();
         let t0 = d.deploy_erc20(e18(1_000_000_000)).await.expect("token");
@@ -104,9 +105,11 @@ struct Live {
 impl Live {
     async fn start(s: &Scenario) -> Self {
         let chain = RpcChain::connect(s.market.devnet.rpc_url()).await.expect("connect");
-        let recorder = Arc::new(RecordingReader::new(chain.reader()));
+        let recorder = Arc::new(RecordingReader::new(Arc::new(chain.clone())));
         let store: Arc<dyn PositionStore> = Arc::new(InMemoryPositionStore::new());
-        let pipeline = Pipeline::from_config(&s.config, recorder.clone(), store, &chain)
+        let pipeline = Pipeline::builder(recorder.clone(), store)
+            .bot_config(&s.config)
+            .bootstrap_at_latest()
             .await
             .expect("bootstrap");
         Self { chain, recorder, pipeline, events: Vec::new(), reports: Vec::new() }
@@ -114,12 +117,11 @@ impl Live {
 
     /// Processes every new block; returns their reports.
     async fn sync(&mut self) -> Vec<BlockReport> {
-        let events = &mut self.events;
-        let reports = self
-            .pipeline
-            .sync_with(&self.chain, |e| events.push(e.clone()))
-            .await
-            .expect("pipeline sync");
+        let mut reports = Vec::new();
+        while let Some(event) = self.pipeline.next_event(&self.chain).await.expect("next event") {
+            self.events.push(event.clone());
+            reports.push(self.pipeline.apply(event).await.expect("apply"));
+        }
         self.reports.extend(reports.iter().cloned());
         reports
     }
@@ -155,7 +157,7 @@ async fn price_drop_liquidations_pools_metrics_and_replay() {
     let aave = &s.market.aave;
     let me = d.deployer();
     let mut live = Live::start(&s).await;
-    let start = live.pipeline.head().expect("head");
+    let start = live.pipeline.head();
     let b = &s.market.borrowers;
     assert_eq!(live.pipeline.positions(), 5, "the five borrowers are tracked at bootstrap");
 
@@ -189,7 +191,7 @@ async fn price_drop_liquidations_pools_metrics_and_replay() {
     let reports = live.sync().await;
     assert!(reports.iter().all(|r| r.opportunities.is_empty()), "first unhealthy block: none");
     let counts = |p: &Pipeline, u: Address| {
-        p.unhealthy_counts().find(|(_, x, _)| *x == u).map(|(_, _, c)| c)
+        p.streaks().find(|(_, x, _)| *x == u).map(|(_, _, c)| c)
     };
     assert_eq!(counts(&live.pipeline, b[2]), Some(1));
     assert_eq!(counts(&live.pipeline, b[3]), Some(1));
@@ -297,7 +299,7 @@ async fn reorg_rolls_caches_back_to_the_chain() {
     s.pool.swap_exact_in(me, false, e18(4_000)).await.expect("v3 swap");
     aave.borrow(b[1], s.asset("USDC"), s.units("USDC", 1_500)).await.expect("borrow");
     live.sync().await;
-    let head = live.pipeline.head().expect("head").number;
+    let head = live.pipeline.head().number;
 
     // Replace the last two blocks (the V3 swap and the borrow) with a different branch: a
     // transfer into the pair plus `sync()`, and borrower 5 repaying part of its WBTC debt.
@@ -332,10 +334,10 @@ async fn reorg_rolls_caches_back_to_the_chain() {
     // The funding above added blocks; process them. Then the WETH price drop (two blocks: a
     // new aggregator, `setAssetSources`) flags borrowers 3 and 4 once — and is reorged away.
     live.sync().await;
-    assert_eq!(live.pipeline.head().unwrap().number, head_before_reorg);
+    assert_eq!(live.pipeline.head().number, head_before_reorg);
     assert!(head_before_reorg > head);
     let streak = |p: &Pipeline, u: Address| {
-        p.unhealthy_counts().find(|(_, x, _)| *x == u).map(|(_, _, c)| c)
+        p.streaks().find(|(_, x, _)| *x == u).map(|(_, _, c)| c)
     };
     s.market.drop_weth().await;
     live.sync().await;
@@ -361,7 +363,7 @@ async fn reorg_rolls_caches_back_to_the_chain() {
     // Every tracked position equals the chain at the block it was read at, and the store
     // holds what the pipeline tracks.
     let chain = RpcChain::connect(d.rpc_url()).await.unwrap();
-    let reader: Arc<dyn ChainReader> = chain.reader();
+    let reader: Arc<dyn ChainReader> = Arc::new(chain);
     let latest = reader.block_number().await.unwrap();
     let protocol =
         AaveV3Protocol::connect(&*reader, s.config.aave_v3[0].clone(), latest).await.unwrap();

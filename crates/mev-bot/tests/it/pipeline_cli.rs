@@ -10,7 +10,7 @@ use std::{
 use alloy_primitives::U256;
 use mev_bot::{BotConfig, Opportunity, Recording};
 
-use crate::market::{Market, free_port, mev_bot, scrape};
+use crate::market::{DevnetMarket, free_port, mev_bot, scrape};
 
 fn bundled() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("recordings/devnet-liquidation.json")
@@ -61,7 +61,7 @@ async fn bundled_recording_replays_to_the_live_runs_opportunities() {
     assert_eq!(got, recording.opportunities);
     // Rolling reconciliation: devnet blocks are at least a second apart, so with the default
     // 30 s period every position was re-read within the last 30 blocks.
-    let head = pipeline.head().expect("head").number;
+    let head = pipeline.head().number;
     for (_, p, _) in pipeline.tracked() {
         assert!(
             head - p.last_update_block <= 30,
@@ -126,7 +126,7 @@ async fn argument_and_file_errors_are_one_line() {
     }
 }
 
-fn write_config(market: &Market, dir: &std::path::Path) -> PathBuf {
+fn write_config(market: &DevnetMarket, dir: &std::path::Path) -> PathBuf {
     let config = BotConfig { aave_v3: vec![market.aave_config()], ..BotConfig::default() };
     let path = dir.join("bot.toml");
     std::fs::write(&path, toml::to_string(&config).unwrap()).unwrap();
@@ -166,7 +166,7 @@ async fn finish(child: Child) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_on_the_devnet_then_replay_offline() {
-    let market = Market::start().await;
+    let market = DevnetMarket::start().await;
     let dir = temp_dir("record");
     let config = write_config(&market, &dir);
     let out = dir.join("rec.json");
@@ -210,7 +210,7 @@ async fn record_on_the_devnet_then_replay_offline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_follows_blocks_serves_metrics_and_stops_cleanly_on_ctrl_c() {
-    let market = Market::start().await;
+    let market = DevnetMarket::start().await;
     let dir = temp_dir("run");
     let config = write_config(&market, &dir);
     let opportunities_file = dir.join("opportunities.jsonl");

@@ -6,9 +6,9 @@ use std::process::Command;
 use alloy_primitives::U256;
 use mev_position_cache::{PositionStore, RedisConfig, RedisPositionStore, test_utils::RedisServer};
 
-use crate::market::{Market, json_line, mev_bot};
+use crate::market::{DevnetMarket, json_line, mev_bot};
 
-fn rebuild_args(m: &Market, extra: &[String]) -> Vec<String> {
+fn rebuild_args(m: &DevnetMarket, extra: &[String]) -> Vec<String> {
     let mut args = vec!["rebuild".to_owned()];
     args.extend(m.market_args());
     args.extend(["--from-block".into(), m.deploy_block.to_string()]);
@@ -18,7 +18,7 @@ fn rebuild_args(m: &Market, extra: &[String]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebuild_finds_every_borrower_in_memory_and_in_redis() {
-    let m = Market::start().await;
+    let m = DevnetMarket::start().await;
     m.drop_weth().await;
     let head = m.devnet.block_number().await.unwrap();
     let borrowers = m.borrowers.len();

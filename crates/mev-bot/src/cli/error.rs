@@ -1,0 +1,130 @@
+//! [`CliError`]: what stops a command, printed as one `mev-bot: error: …` line (exit code 2).
+//!
+//! Messages never carry a secret: Redis and RPC URLs are passed through [`redact`] before they
+//! go into a message.
+
+use alloy_primitives::Address;
+use mev_bot::BotError;
+use mev_chain::{ChainError, redact};
+use mev_health_calc::HealthError;
+use mev_position_cache::StoreError;
+use mev_rebuild::RebuildError;
+
+/// The result type of the command line.
+pub(crate) type Result<T, E = CliError> = std::result::Result<T, E>;
+
+/// What stopped a `mev-bot` command: the command line's own errors, or the library's.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// A command-line value is invalid.
+    #[error("invalid {what}: {reason}")]
+    InvalidArgument {
+        /// Which argument.
+        what: &'static str,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A command-line argument the chosen protocol needs is absent.
+    #[error("{protocol} needs {what}")]
+    MissingArgument {
+        /// Which argument.
+        what: &'static str,
+        /// The protocol that needs it.
+        protocol: &'static str,
+    },
+    /// The command does not support the chosen protocol.
+    #[error("`{command}` does not support --protocol {protocol}; supported: {supported}")]
+    UnsupportedProtocol {
+        /// The subcommand.
+        command: &'static str,
+        /// The protocol asked for.
+        protocol: &'static str,
+        /// The protocols the command supports, comma-separated.
+        supported: &'static str,
+    },
+    /// The input is not JSON.
+    #[error("input is not JSON: {source}")]
+    NotJson {
+        /// The parser's complaint, with line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The input is JSON but an item is not an `eth_getLogs` log object.
+    #[error("item {index} of the input is not a log object: {source}")]
+    NotALog {
+        /// Zero-based position of the item in the input.
+        index: usize,
+        /// What was wrong with it.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Reading input or writing output failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read or written.
+        context: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// mev-health-calc rejected a position read from chain.
+    #[error("health computation for {user} failed: {source}")]
+    Health {
+        /// The user whose position was evaluated.
+        user: Address,
+        /// The calculator's error (boxed: it is large).
+        #[source]
+        source: Box<HealthError>,
+    },
+    /// Connecting to or using the position store failed. The store's message is redacted too:
+    /// a Redis client error may quote the URL it failed on.
+    #[error("{context}: {}", redact(&.source.to_string()))]
+    Store {
+        /// What was being done.
+        context: String,
+        /// The store's error (boxed: it is large).
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// Reading a market or rebuilding the cache failed.
+    #[error("{context}: {source}")]
+    Rebuild {
+        /// What was being done.
+        context: String,
+        /// mev-rebuild's error (boxed: it is large).
+        #[source]
+        source: Box<RebuildError>,
+    },
+    /// A chain read failed.
+    #[error("{context}: {source}")]
+    Chain {
+        /// What was being read.
+        context: String,
+        /// The classified chain error (already redacted).
+        #[source]
+        source: ChainError,
+    },
+    /// The pipeline, a recording or the configuration failed.
+    #[error(transparent)]
+    Bot(#[from] BotError),
+}
+
+impl CliError {
+    /// Maps an I/O error to [`CliError::Io`] with `context`.
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let context = context.into();
+        move |source| Self::Io { context, source }
+    }
+
+    /// Maps a chain error to [`CliError::Chain`] with `context`.
+    pub(crate) fn chain(context: impl Into<String>) -> impl FnOnce(ChainError) -> Self {
+        let context = context.into();
+        move |source| Self::Chain { context, source }
+    }
+
+    /// Maps a rebuild error to [`CliError::Rebuild`] with `context`.
+    pub(crate) fn rebuild(context: impl Into<String>) -> impl FnOnce(RebuildError) -> Self {
+        let context = context.into();
+        move |source| Self::Rebuild { context, source: Box::new(source) }
+    }
+}

@@ -1,0 +1,143 @@
+//! The `mev-bot` command line: the clap definitions, and a dispatch to one module per
+//! subcommand. Every error is printed as one line, `mev-bot: error: …`, with exit code 2.
+
+mod args;
+mod decode;
+mod error;
+mod follow;
+mod health;
+mod output;
+mod rebuild;
+mod record;
+mod replay;
+mod run;
+mod store;
+
+use std::{io, process::ExitCode};
+
+use clap::{Parser, Subcommand, error::ErrorKind};
+
+use self::error::{CliError, Result};
+
+/// State caches for EVM MEV bots: decode logs, track pools and lending positions.
+#[derive(Debug, Parser)]
+#[command(name = "mev-bot", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode logs into typed events, one JSON object per log.
+    ///
+    /// Reads an eth_getLogs JSON array (or a JSON-RPC response holding one, or one log object
+    /// per line) from FILE, or from standard input when FILE is absent or "-". Writes one line
+    /// per log: {"address", "block_number", "transaction_hash", "log_index", "removed",
+    /// "protocol", "event", "fields"}.
+    Decode(decode::DecodeArgs),
+    /// Print one user's health factor, computed locally from per-reserve chain data.
+    ///
+    /// Reads the user's balances in every reserve (AaveProtocolDataProvider.getUserReserveData),
+    /// the reserves' configuration and indexes, the oracle prices and the user's eMode through
+    /// Multicall3 at one block, and computes the figures Pool.getUserAccountData would report
+    /// with mev-health-calc. Prints one line: {"health_factor": "<WAD integer>",
+    /// "total_collateral_base": "...", "total_debt_base": "...", "liquidatable": true|false};
+    /// without debt the health factor is 2^256-1. Needs Multicall3 at its canonical address.
+    Health(health::HealthArgs),
+    /// Rebuild a position cache from chain and print the report.
+    ///
+    /// Scans the market's Borrow logs from --from-block (or the store's checkpoint, if later) to
+    /// --to-block, reads every borrower's position at --to-block with Multicall3 batches and
+    /// writes those with debt to the store: in memory (the run's figures only), or Redis with
+    /// --redis-url (resumable: a rerun continues from the checkpoint). Prints one line:
+    /// {"protocol", "head_block", "blocks_scanned", "users_found", "positions_written",
+    /// "positions_removed", "requests", "log_requests", "duration_ms"}.
+    Rebuild(rebuild::RebuildArgs),
+    /// Run the pipeline live: follow new blocks and print opportunities.
+    ///
+    /// Bootstraps at the latest block (discovers every configured market's borrowers, reads
+    /// their positions and every pool), then for each new block: fetches its logs, decodes them,
+    /// updates the reserve cache, refreshes the touched positions, recomputes health and prints
+    /// each Opportunity (a position unhealthy for the confirmation count) as one JSON line.
+    /// ws:// URLs follow newHeads; http:// URLs poll. Missed blocks are back-filled; reorgs roll
+    /// the caches back. Ctrl-C finishes the block in flight and exits 0.
+    Run(run::RunArgs),
+    /// Replay a recording offline through the same pipeline (no node needed).
+    ///
+    /// Prints one progress line per block and a summary on stderr (blocks, logs decoded, pools
+    /// tracked and reserve-cache hit rate, positions and their health factors, opportunities)
+    /// and the opportunities as JSON lines on stdout (or --output).
+    Replay(replay::ReplayArgs),
+    /// Run the pipeline live and write a recording that `replay` processes offline.
+    ///
+    /// Records the configuration, every block and reorg processed, every chain response read
+    /// and the opportunities emitted, until --blocks new blocks were processed or Ctrl-C.
+    Record(record::RecordArgs),
+}
+
+/// Parses the command line, runs the command and turns any error into one line on stderr
+/// and exit code 2.
+pub(crate) fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
+        Err(e) => {
+            eprintln!("mev-bot: error: {}", one_line(&e));
+            return ExitCode::from(2);
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mev-bot: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<()> {
+    match command {
+        Command::Decode(args) => decode::decode(args),
+        Command::Health(args) => health::health(args),
+        Command::Rebuild(args) => rebuild::rebuild(args),
+        Command::Run(args) => run::run(args),
+        Command::Replay(args) => replay::replay(args),
+        Command::Record(args) => record::record(args),
+    }
+}
+
+/// Clap's message on one line: the first line without its `error: ` prefix, followed by any
+/// indented detail lines (missing arguments), without the usage and `--help` hints.
+fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut parts = Vec::new();
+    for line in rendered.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        parts.push(line.strip_prefix("error: ").unwrap_or(line));
+    }
+    parts.join(" ")
+}
+
+/// The single-threaded runtime every async command runs on.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::io("starting the async runtime"))
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` or else `default`.
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).try_init();
+}

@@ -1,0 +1,70 @@
+//! `mev-bot run`: the pipeline live, opportunities as JSON lines, a summary at the end.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use mev_bot::{BotConfig, Pipeline, RunSummary};
+
+use super::{
+    args::OutputArgs,
+    error::Result,
+    follow::{connect, follow},
+    init_tracing,
+    output::{OpportunitySink, print_summary, progress, serve_metrics},
+    runtime,
+    store::failover_store,
+};
+
+#[derive(Debug, Args)]
+pub(super) struct RunArgs {
+    /// JSON-RPC endpoint: http(s):// (polling) or ws(s):// (newHeads subscription).
+    #[arg(long, value_name = "URL")]
+    rpc_url: String,
+    /// TOML file naming the markets, pools and price feeds to watch (see docs/operations.md).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Keep positions in Redis at URL (redis://, rediss://, redis-cluster://) instead of
+    /// in memory.
+    #[arg(long, value_name = "URL")]
+    redis_url: Option<String>,
+    /// Stop after this many blocks (default: run until Ctrl-C).
+    #[arg(long, value_name = "N")]
+    blocks: Option<u64>,
+    /// Polling interval for http(s) endpoints, milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    poll_ms: u64,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub(super) fn run(args: RunArgs) -> Result<()> {
+    let RunArgs { rpc_url, config, redis_url, blocks, poll_ms, output } = args;
+    let config = BotConfig::load(&config)?;
+    runtime()?.block_on(async {
+        init_tracing("info");
+        serve_metrics(&output)?;
+        let mut sink = OpportunitySink::open(output.output.as_deref())?;
+        let reader = connect(&rpc_url).await?;
+        let store = failover_store(redis_url).await?;
+        let mut pipeline = Pipeline::builder(reader.clone(), store)
+            .bot_config(&config)
+            .bootstrap_at_latest()
+            .await?;
+        let mut all = Vec::new();
+        follow(
+            &mut pipeline,
+            &*reader,
+            blocks,
+            poll_ms,
+            |_| {},
+            |r| {
+                progress(r);
+                all.extend(r.opportunities.iter().cloned());
+                sink.write(&r.opportunities)
+            },
+        )
+        .await?;
+        print_summary(&RunSummary::of(&pipeline, all, reader.requests()));
+        Ok(())
+    })
+}
