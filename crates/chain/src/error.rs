@@ -239,14 +239,8 @@ impl ChainError {
     }
 }
 
-const RATE_PHRASES: [&str; 6] = [
-    "rate limit",
-    "too many requests",
-    "429",
-    "exceeded its compute units",
-    "throttl",
-    "capacity",
-];
+const RATE_PHRASES: [&str; 6] =
+    ["rate limit", "too many requests", "429", "exceeded its compute units", "throttl", "capacity"];
 
 const RANGE_PHRASES: [&str; 9] = [
     "more than",
@@ -304,13 +298,25 @@ mod tests {
     #[test]
     fn classifies_node_errors_by_code_and_phrase() {
         let c = |code, msg| ChainError::node("eth_getLogs", code, msg).kind();
-        assert_eq!(c(-32005, "query returned more than 10000 results"), ChainErrorKind::RangeTooLarge);
-        assert_eq!(c(-32000, "eth_getLogs block range too large, max 2000"), ChainErrorKind::RangeTooLarge);
+        assert_eq!(
+            c(-32005, "query returned more than 10000 results"),
+            ChainErrorKind::RangeTooLarge
+        );
+        assert_eq!(
+            c(-32000, "eth_getLogs block range too large, max 2000"),
+            ChainErrorKind::RangeTooLarge
+        );
         assert_eq!(c(-32000, "Too Many Requests"), ChainErrorKind::RateLimited);
         assert_eq!(c(-32029, "slow down"), ChainErrorKind::RateLimited);
-        assert_eq!(c(-32005, "daily request count exceeded, request rate limited"), ChainErrorKind::RateLimited);
+        assert_eq!(
+            c(-32005, "daily request count exceeded, request rate limited"),
+            ChainErrorKind::RateLimited
+        );
         let e = ChainError::node("eth_call", 3, "execution reverted");
-        assert_eq!(e, ChainError::Node { method: "eth_call", code: 3, message: "execution reverted".into() });
+        assert_eq!(
+            e,
+            ChainError::Node { method: "eth_call", code: 3, message: "execution reverted".into() }
+        );
         assert!(!e.is_retryable());
     }
 
@@ -331,7 +337,8 @@ mod tests {
         };
         let e = ChainError::from_transport("eth_call", &retry.into());
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
-        let e = ChainError::from_transport("eth_blockNumber", &TransportErrorKind::BackendGone.into());
+        let e =
+            ChainError::from_transport("eth_blockNumber", &TransportErrorKind::BackendGone.into());
         assert_eq!(e.kind(), ChainErrorKind::Transport);
         let e = ChainError::from_transport("eth_call", &alloy_transport::RpcError::NullResp);
         assert_eq!(e.kind(), ChainErrorKind::Malformed);
@@ -343,7 +350,10 @@ mod tests {
             redact("error sending request for url (https://base.g.alchemy.com/v2/SECRETKEY)"),
             "error sending request for url (https://base.g.alchemy.com/…)"
         );
-        assert_eq!(redact("redis://user:hunter2@10.0.0.1:6379/0 down"), "redis://10.0.0.1:6379/… down");
+        assert_eq!(
+            redact("redis://user:hunter2@10.0.0.1:6379/0 down"),
+            "redis://10.0.0.1:6379/… down"
+        );
         assert_eq!(redact("wss://node.example?apikey=abc"), "wss://node.example/…");
         assert_eq!(redact("no url here"), "no url here");
         let e = ChainError::transport("eth_call", "connect to http://h:8545/key failed");

@@ -78,6 +78,9 @@ mod tests {
         }]);
         assert_eq!(decode_aggregate3(&one, 1, m, 9).map(|r| r.len()), Ok(1));
         assert!(matches!(decode_aggregate3(&one, 2, m, 9), Err(ChainError::Malformed { .. })));
-        assert!(matches!(decode_aggregate3(&[1, 2, 3], 1, m, 9), Err(ChainError::Malformed { .. })));
+        assert!(matches!(
+            decode_aggregate3(&[1, 2, 3], 1, m, 9),
+            Err(ChainError::Malformed { .. })
+        ));
     }
 }

@@ -108,6 +108,9 @@ where
     }
 
     async fn logs(&self, filter: &Filter) -> Result<Vec<Log>> {
-        self.provider.get_logs(filter).await.map_err(|e| ChainError::from_transport("eth_getLogs", &e))
+        self.provider
+            .get_logs(filter)
+            .await
+            .map_err(|e| ChainError::from_transport("eth_getLogs", &e))
     }
 }

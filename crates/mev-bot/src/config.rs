@@ -80,7 +80,9 @@ impl BotConfig {
             .iter()
             .map(|c| (MarketConfig::AaveV3(c.clone()), feeds(&c.name)))
             .chain(
-                self.compound_v2.iter().map(|c| (MarketConfig::CompoundV2(c.clone()), feeds(&c.name))),
+                self.compound_v2
+                    .iter()
+                    .map(|c| (MarketConfig::CompoundV2(c.clone()), feeds(&c.name))),
             )
             .collect()
     }

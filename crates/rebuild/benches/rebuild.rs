@@ -14,8 +14,8 @@ use std::{sync::Arc, time::Instant};
 
 use alloy_primitives::Bytes;
 use alloy_sol_types::{SolCall, sol};
-use mev_position_cache::{InMemoryPositionStore, PositionStore};
 use mev_chain::ChainReader;
+use mev_position_cache::{InMemoryPositionStore, PositionStore};
 use mev_rebuild::{LendingProtocol, RebuildConfig, Rebuilder};
 
 sol! {

@@ -6,13 +6,13 @@ use alloy_primitives::{Address, U256};
 use alloy_rpc_types_eth::{Filter, Log};
 use alloy_sol_types::SolEvent;
 use async_trait::async_trait;
+use mev_chain::{ChainReader, IMulticall3, MULTICALL3_ADDRESS};
 use mev_health_calc::{
     AaveBalances, AavePosition, AaveReserveConfig, AaveUserReserve, AaveVersion, EModeCategory,
     PositionHealth, ReserveIndexState,
 };
 use mev_position_cache::Position;
 use rust_decimal::Decimal;
-use mev_chain::{ChainReader, IMulticall3, MULTICALL3_ADDRESS};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -178,7 +178,10 @@ impl AaveV3Protocol {
         }
     }
 
-    fn decode_market(&self, out: &[mev_chain::Call3Result]) -> Result<(u64, Vec<AaveReserveState>)> {
+    fn decode_market(
+        &self,
+        out: &[mev_chain::Call3Result],
+    ) -> Result<(u64, Vec<AaveReserveState>)> {
         let r = self.reserves.len();
         let timestamp =
             decode::<IMulticall3::getCurrentBlockTimestampCall>(self.config.multicall, &out[0])?

@@ -4,10 +4,10 @@ use alloy_primitives::{Address, U256};
 use alloy_rpc_types_eth::{Filter, Log};
 use alloy_sol_types::SolEvent;
 use async_trait::async_trait;
+use mev_chain::{ChainReader, MULTICALL3_ADDRESS};
 use mev_health_calc::{CompoundAccount, CompoundMarket, PositionHealth};
 use mev_position_cache::Position;
 use rust_decimal::Decimal;
-use mev_chain::{ChainReader, MULTICALL3_ADDRESS};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -330,8 +330,8 @@ mod tests {
 
     use alloy_primitives::{Bytes, address};
 
-    use mev_chain::{BlockHeader, IMulticall3};
     use alloy_sol_types::{SolCall, SolValue};
+    use mev_chain::{BlockHeader, IMulticall3};
 
     use super::*;
 

@@ -20,8 +20,8 @@ pub use compound::{CompoundV2Config, CompoundV2Protocol};
 pub use config::RebuildConfig;
 pub use discovery::discover_borrowers;
 pub use error::{RebuildError, Result};
-pub use multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, READ_RETRIES};
 pub use market::MarketConfig;
+pub use multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, READ_RETRIES};
 pub use protocol::{
     AaveInputs, ChainPosition, CompoundInputs, HealthInputs, LendingProtocol, Liquidation,
 };

@@ -6,11 +6,11 @@ use std::fmt;
 use alloy_primitives::{Address, U256};
 use alloy_rpc_types_eth::{Filter, Log};
 use async_trait::async_trait;
+use mev_event_decoder::Protocol;
 use mev_health_calc::{
     AaveAccountData, AavePosition, AaveUserReserve, AaveVersion, CompoundAccount,
     CompoundAccountLiquidity, CompoundMarket, EModeCategory, PositionHealth,
 };
-use mev_event_decoder::Protocol;
 use mev_position_cache::Position;
 
 use mev_chain::ChainReader;

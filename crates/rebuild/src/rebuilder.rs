@@ -77,7 +77,12 @@ impl Rebuilder {
         config: RebuildConfig,
     ) -> Result<Self> {
         config.validate()?;
-        Ok(Self { reader: Counted::new(reader), protocols, config, sample_cursor: AtomicUsize::new(0) })
+        Ok(Self {
+            reader: Counted::new(reader),
+            protocols,
+            config,
+            sample_cursor: AtomicUsize::new(0),
+        })
     }
 
     /// The configuration.
@@ -173,7 +178,8 @@ impl Rebuilder {
                 window_start.saturating_add(self.config.checkpoint_blocks - 1).min(head);
             let before = self.reader.log_requests();
             let found =
-                discover_borrowers(&self.reader, protocol, window_start, window_end, &self.config).await?;
+                discover_borrowers(&self.reader, protocol, window_start, window_end, &self.config)
+                    .await?;
             report.log_requests += self.reader.log_requests() - before;
             report.blocks_scanned += window_end - window_start + 1;
             let new: Vec<Address> = found.into_iter().filter(|u| seen.insert(*u)).collect();

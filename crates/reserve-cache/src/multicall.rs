@@ -9,11 +9,10 @@ use async_trait::async_trait;
 use mev_chain::{Call3, ChainError, ChainReader, MULTICALL3_ADDRESS};
 
 use crate::{
-    PoolKey,
-    bindings::{balancesCall, getPoolTokensCall, getReservesCall, liquidityCall, slot0Call}, PoolKind, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
+    PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
+    bindings::{balancesCall, getPoolTokensCall, getReservesCall, liquidityCall, slot0Call},
     state::tick_i32,
 };
-
 
 /// Reads pool state with `eth_call` through a [`ChainReader`] — any alloy provider wrapped in
 /// [`mev_chain::ProviderChain`], a recording, or a reader with your own wrappers — packing the
@@ -102,9 +101,11 @@ impl<R: ChainReader> RpcReserveSource<R> {
             let chunk: Vec<Call3> = calls.by_ref().take(self.max_calls).collect();
             let n = chunk.len();
             match mev_chain::aggregate3(&self.reader, multicall, chunk, block).await {
-                Ok(results) => out.extend(results.into_iter().map(|r| {
-                    if r.success { Ok(r.returnData) } else { Err(CallError::Reverted) }
-                })),
+                Ok(results) => {
+                    out.extend(results.into_iter().map(|r| {
+                        if r.success { Ok(r.returnData) } else { Err(CallError::Reverted) }
+                    }))
+                }
                 Err(e) => out.extend((0..n).map(|_| Err(CallError::Chain(e.clone())))),
             }
         }
@@ -139,11 +140,7 @@ fn calls_for(pool: &PoolKey) -> Result<Vec<Call3>> {
 }
 
 /// Builds a pool's state from the results of its calls.
-fn parse(
-    pool: &PoolKey,
-    block: u64,
-    results: &[Result<Bytes, CallError>],
-) -> Result<PoolSnapshot> {
+fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, CallError>]) -> Result<PoolSnapshot> {
     let bad = |message: String| ReserveError::BadResponse { pool: pool.address, message };
     let mut raw = Vec::with_capacity(results.len());
     for r in results {

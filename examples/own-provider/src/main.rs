@@ -48,7 +48,11 @@ async fn run() -> Result<(), Error> {
     let whale = Address::repeat_byte(0xee);
     let (alice, bob) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xb0));
     aave.open_positions(&[
-        AavePosition { user: whale, supplies: vec![(usdc, aave.units(usdc, 1_000_000)?)], borrows: vec![] },
+        AavePosition {
+            user: whale,
+            supplies: vec![(usdc, aave.units(usdc, 1_000_000)?)],
+            borrows: vec![],
+        },
         AavePosition {
             user: alice,
             supplies: vec![(weth, aave.units(weth, 10)?)],
@@ -62,7 +66,10 @@ async fn run() -> Result<(), Error> {
     ])
     .await?;
     let me = devnet.deployer();
-    let (t0, t1) = (devnet.deploy_erc20(e18(1_000_000_000)).await?, devnet.deploy_erc20(e18(1_000_000_000)).await?);
+    let (t0, t1) = (
+        devnet.deploy_erc20(e18(1_000_000_000)).await?,
+        devnet.deploy_erc20(e18(1_000_000_000)).await?,
+    );
     let pair = devnet.deploy_uniswap_v2().await?.create_pair(t0, t1).await?;
     pair.add_liquidity(me, e18(1_000_000), e18(2_000_000)).await?;
 
@@ -85,7 +92,10 @@ async fn run() -> Result<(), Error> {
         return Err("not a V2 state".into());
     };
     assert_eq!((reserve0, reserve1), (U256::from(r.reserve0), U256::from(r.reserve1)));
-    println!("reserve cache: pair {} reserves {reserve0} / {reserve1} (equal to the chain)", pair.address());
+    println!(
+        "reserve cache: pair {} reserves {reserve0} / {reserve1} (equal to the chain)",
+        pair.address()
+    );
 
     // 2. A rebuild.
     let market = AaveV3Config {
@@ -115,7 +125,12 @@ async fn run() -> Result<(), Error> {
         .bot_config(&config)
         .bootstrap_at_latest()
         .await?;
-    println!("pipeline: {} positions, {} pools at block {}", pipeline.positions(), pipeline.pools().count(), pipeline.head().number);
+    println!(
+        "pipeline: {} positions, {} pools at block {}",
+        pipeline.positions(),
+        pipeline.pools().count(),
+        pipeline.head().number
+    );
     pair.swap_exact_in(me, true, e18(1_000)).await?;
     aave.set_price(weth, U256::from(1_700u64 * 100_000_000)).await?;
     devnet.mine(2).await?;

@@ -13,9 +13,9 @@
 use std::{process::ExitCode, sync::Arc};
 
 use alloy_primitives::Address;
-use mev_position_cache::{InMemoryPositionStore, PositionStore};
 use alloy_provider::ProviderBuilder;
 use mev_chain::{ChainReader, ProviderChain};
+use mev_position_cache::{InMemoryPositionStore, PositionStore};
 use mev_rebuild::{AaveV3Config, AaveV3Protocol, LendingProtocol, RebuildConfig, Rebuilder};
 
 fn arg(args: &[String], i: usize, env: &str) -> Option<String> {

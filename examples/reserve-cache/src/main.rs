@@ -6,9 +6,9 @@ use std::{sync::Arc, time::Duration};
 use alloy_primitives::{Address, U256};
 use alloy_provider::{Provider, ProviderBuilder};
 use clap::Parser;
+use mev_chain::{Counted, ProviderChain};
 use mev_devnet::{Devnet, SQRT_PRICE_1_1, v2_amount_out};
 use mev_event_decoder::{Decoder, Protocol, Registry};
-use mev_chain::{Counted, ProviderChain};
 use mev_reserve_cache::{PoolKey, ReserveCache, RpcReserveSource};
 
 /// Reserve cache demo: hit rate and RPC calls saved.
@@ -65,7 +65,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let decoder = Decoder::with_registry(registry.clone());
-    let source = Arc::new(RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone()))));
+    let source =
+        Arc::new(RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone()))));
     let cache = ReserveCache::new(source.clone());
 
     let mut last = provider.get_block_number().await?;
@@ -96,7 +97,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         processed += head - last;
         last = head;
-        println!("block {head}: {} logs, {} requests so far", logs.len(), source.reader().requests());
+        println!(
+            "block {head}: {} logs, {} requests so far",
+            logs.len(),
+            source.reader().requests()
+        );
     }
 
     let stats = cache.stats();

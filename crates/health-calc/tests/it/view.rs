@@ -1,8 +1,8 @@
 //! The protocol-neutral view, the confirmation tracker and the oracle guard together.
 
 use mev_health_calc::{
-    AavePosition, AaveVersion, Confirmation, ConfirmationTracker, HealthError, OracleGuard,
-    HealthModel, OracleGuardConfig, PositionHealth,
+    AavePosition, AaveVersion, Confirmation, ConfirmationTracker, HealthError, HealthModel,
+    OracleGuard, OracleGuardConfig, PositionHealth,
 };
 use rust_decimal::Decimal;
 

@@ -91,11 +91,15 @@ async fn load_market(
     for cp in read {
         let user = cp.position.user;
         if cp.has_debt() {
-            let t = Tracked { chain: cp, blocks_unhealthy: streaks.get(&user).copied().unwrap_or(0) };
+            let t =
+                Tracked { chain: cp, blocks_unhealthy: streaks.get(&user).copied().unwrap_or(0) };
             writes.push(t.stored(block));
             m.replace(user, Some(t));
         } else if streaks.contains_key(&user) {
-            store.remove(&m.name, user).await.map_err(BotError::store("removing a closed position"))?;
+            store
+                .remove(&m.name, user)
+                .await
+                .map_err(BotError::store("removing a closed position"))?;
         }
     }
     store.upsert_many(&writes).await.map_err(BotError::store("writing positions"))?;

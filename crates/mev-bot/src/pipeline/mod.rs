@@ -89,10 +89,7 @@ impl fmt::Debug for Pipeline {
 impl Pipeline {
     /// A [`PipelineBuilder`] reading the chain through `reader` and keeping positions in
     /// `store`.
-    pub fn builder(
-        reader: Arc<dyn ChainReader>,
-        store: Arc<dyn PositionStore>,
-    ) -> PipelineBuilder {
+    pub fn builder(reader: Arc<dyn ChainReader>, store: Arc<dyn PositionStore>) -> PipelineBuilder {
         PipelineBuilder::new(reader, store)
     }
 

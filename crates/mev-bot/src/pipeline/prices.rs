@@ -38,9 +38,11 @@ pub(crate) async fn update(
     let mut moved: Vec<(Address, U256)> = Vec::new();
     let mut bound = U256::ZERO;
     if price_moved {
-        let prices = m.protocol.read_prices(reader, block).await.map_err(BotError::market(
-            format!("reading {} prices at block {block}", m.name),
-        ))?;
+        let prices = m
+            .protocol
+            .read_prices(reader, block)
+            .await
+            .map_err(BotError::market(format!("reading {} prices at block {block}", m.name)))?;
         moved = prices.iter().filter(|p| !m.prices.contains(p)).copied().collect();
         if !moved.is_empty() {
             bound = reprice_bound(&m.prices, &moved, watch);

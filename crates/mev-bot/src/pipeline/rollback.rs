@@ -70,7 +70,10 @@ impl Pipeline {
         for (i, w) in writes.iter().enumerate() {
             if !w.is_empty() {
                 report.positions_refreshed += w.len();
-                self.store.restore_many(w).await.map_err(BotError::store("rolling back positions"))?;
+                self.store
+                    .restore_many(w)
+                    .await
+                    .map_err(BotError::store("rolling back positions"))?;
                 tracing::debug!(market = self.markets[i].name, n = w.len(), "restored");
             }
         }

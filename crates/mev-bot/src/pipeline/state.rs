@@ -8,8 +8,8 @@ use std::{
 };
 
 use alloy_primitives::{Address, U256};
-use mev_rebuild::{ChainPosition, LendingProtocol};
 use mev_position_cache::Position;
+use mev_rebuild::{ChainPosition, LendingProtocol};
 
 use super::journal::Change;
 
@@ -226,12 +226,8 @@ impl MarketState {
     pub(crate) fn is_consistent(&self) -> bool {
         let by_health: BTreeSet<(U256, Address)> =
             self.tracked.iter().map(|(u, t)| (t.health_factor(), *u)).collect();
-        let unhealthy: HashSet<Address> = self
-            .tracked
-            .iter()
-            .filter(|(_, t)| t.blocks_unhealthy > 0)
-            .map(|(u, _)| *u)
-            .collect();
+        let unhealthy: HashSet<Address> =
+            self.tracked.iter().filter(|(_, t)| t.blocks_unhealthy > 0).map(|(u, _)| *u).collect();
         by_health == self.by_health && unhealthy == self.unhealthy
     }
 }

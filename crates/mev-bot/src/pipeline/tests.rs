@@ -163,7 +163,8 @@ async fn the_sweep_rereads_every_position_within_its_window() {
     // 2-second blocks, a 10-second window: five blocks cover every position.
     let config = PipelineConfig { sweep_seconds: 10, ..PipelineConfig::default() };
     let mut p = s.pipeline_with(Arc::new(InMemoryPositionStore::new()), config).await.unwrap();
-    let fresh = |p: &Pipeline| p.tracked().filter(|(_, pos, _)| pos.last_update_block > HEAD0).count();
+    let fresh =
+        |p: &Pipeline| p.tracked().filter(|(_, pos, _)| pos.last_update_block > HEAD0).count();
     let mut swept = 0;
     for k in 1..=5 {
         let report = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
@@ -182,11 +183,8 @@ async fn the_sweep_rereads_every_position_within_its_window() {
 async fn opportunities_come_at_the_confirmation_count_with_a_sized_liquidation() {
     let mut s = Synthetic::new(2_000);
     let mut p = s.pipeline(Arc::new(InMemoryPositionStore::new())).await.unwrap();
-    let unhealthy_at_start: HashSet<Address> = p
-        .tracked()
-        .filter(|(_, _, h)| h.liquidatable)
-        .map(|(_, pos, _)| pos.user)
-        .collect();
+    let unhealthy_at_start: HashSet<Address> =
+        p.tracked().filter(|(_, _, h)| h.liquidatable).map(|(_, pos, _)| pos.user).collect();
     assert!(!unhealthy_at_start.is_empty());
     let first = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
     assert!(first.opportunities.is_empty(), "one unhealthy block is not enough");

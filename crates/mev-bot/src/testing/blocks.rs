@@ -10,7 +10,9 @@ use alloy_primitives::{
 use alloy_sol_types::SolEvent;
 use mev_event_decoder::events::{aave_v3, uniswap_v2, uniswap_v3};
 
-use super::synth::{ORACLE, POOL, RAY, RESERVES, Rng, SynthChain, WETH, header, rpc_log, user_address};
+use super::synth::{
+    ORACLE, POOL, RAY, RESERVES, Rng, SynthChain, WETH, header, rpc_log, user_address,
+};
 use crate::BlockData;
 
 /// Builds each block's logs and applies the same changes to the synthetic chain.
@@ -208,4 +210,3 @@ impl Generator {
         BlockData { header: header(n), logs }
     }
 }
-

@@ -61,7 +61,9 @@ impl Synthetic {
     /// A chain with `positions` borrowers at [`HEAD0`].
     pub fn new(positions: usize) -> Self {
         let pools = |tag: &[u8], n: u64| -> Vec<Address> {
-            (0..n).map(|i| Address::from_word(keccak256([tag, &i.to_be_bytes()].concat()))).collect()
+            (0..n)
+                .map(|i| Address::from_word(keccak256([tag, &i.to_be_bytes()].concat())))
+                .collect()
         };
         let (v2, v3) = (pools(b"v2", 30), pools(b"v3", 20));
         let chain = Arc::new(SynthChain::new(positions, &v2, &v3));

@@ -512,4 +512,3 @@ pub(crate) fn rpc_log(
         removed: false,
     }
 }
-

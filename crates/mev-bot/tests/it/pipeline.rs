@@ -190,9 +190,8 @@ async fn price_drop_liquidations_pools_metrics_and_replay() {
     let drop_block = receipt.block_number.expect("mined");
     let reports = live.sync().await;
     assert!(reports.iter().all(|r| r.opportunities.is_empty()), "first unhealthy block: none");
-    let counts = |p: &Pipeline, u: Address| {
-        p.streaks().find(|(_, x, _)| *x == u).map(|(_, _, c)| c)
-    };
+    let counts =
+        |p: &Pipeline, u: Address| p.streaks().find(|(_, x, _)| *x == u).map(|(_, _, c)| c);
     assert_eq!(counts(&live.pipeline, b[2]), Some(1));
     assert_eq!(counts(&live.pipeline, b[3]), Some(1));
     assert_eq!(counts(&live.pipeline, b[1]), Some(0));
@@ -336,9 +335,8 @@ async fn reorg_rolls_caches_back_to_the_chain() {
     live.sync().await;
     assert_eq!(live.pipeline.head().number, head_before_reorg);
     assert!(head_before_reorg > head);
-    let streak = |p: &Pipeline, u: Address| {
-        p.streaks().find(|(_, x, _)| *x == u).map(|(_, _, c)| c)
-    };
+    let streak =
+        |p: &Pipeline, u: Address| p.streaks().find(|(_, x, _)| *x == u).map(|(_, _, c)| c);
     s.market.drop_weth().await;
     live.sync().await;
     assert_eq!(streak(&live.pipeline, b[2]), Some(1));

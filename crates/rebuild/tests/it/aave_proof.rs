@@ -11,7 +11,6 @@ use mev_health_calc::{AaveBalances, AavePosition, ReserveIndexState};
 use mev_rebuild::{HealthInputs, LendingProtocol};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-
 use crate::common::Market;
 
 sol! {

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use alloy_primitives::{Address, U256};
-use mev_devnet::{AaveV3, AaveV3Config as DevnetAaveConfig, Devnet};
 use alloy_provider::RootProvider;
 use mev_chain::{ChainReader, Counted, ProviderChain};
+use mev_devnet::{AaveV3, AaveV3Config as DevnetAaveConfig, Devnet};
 use mev_rebuild::{AaveV3Config, AaveV3Protocol};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 

@@ -65,8 +65,7 @@ async fn rebuild_is_exact_cheap_and_survives_a_flaky_provider() {
     assert_eq!(sorted(&store).await, stored);
 
     // Behind a provider that rejects ranges over 7 blocks and rate-limits 25 % of requests.
-    let flaky =
-        Arc::new(FlakyReader::new(crate::common::http(m.devnet.rpc_url()), 7, 25, 5));
+    let flaky = Arc::new(FlakyReader::new(crate::common::http(m.devnet.rpc_url()), 7, 25, 5));
     let fast =
         RebuildConfig { initial_backoff_ms: 1, max_backoff_ms: 20, max_retries: 30, ..config };
     let flaky_rebuilder = Rebuilder::new(flaky.clone(), vec![protocol.clone()], fast).unwrap();

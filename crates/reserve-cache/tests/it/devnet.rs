@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, U256};
 use alloy_provider::Provider;
+use mev_chain::{Counted, ProviderChain};
 use mev_devnet::{Devnet, SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool, v2_amount_out};
 use mev_event_decoder::{Decoder, Protocol, Registry, StateChange};
-use mev_chain::{Counted, ProviderChain};
 use mev_reserve_cache::{PoolKey, PoolState, ReserveCache, RpcReserveSource, read_pool};
 
 const BLOCKS: u64 = 200;
@@ -221,8 +221,11 @@ async fn random_workload_cache_equals_chain_every_block() {
         }
     }
 
-    let (none, inval, apply) =
-        (no_cache.reader().requests(), inval_source.reader().requests(), apply_source.reader().requests());
+    let (none, inval, apply) = (
+        no_cache.reader().requests(),
+        inval_source.reader().requests(),
+        apply_source.reader().requests(),
+    );
     let stats = apply_in_place.stats();
     println!(
         "blocks {BLOCKS}, operations {applied_ops}, logs {logs_seen}, pools {}, reads {reads}; \
