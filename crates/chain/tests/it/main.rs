@@ -30,13 +30,12 @@ async fn reads_through_providers_of_any_network() {
     let head = eth.block_number().await.expect("head");
     assert_eq!(any.block_number().await.expect("head"), head);
     let h = eth.header(head).await.expect("header").expect("exists");
-    let node = devnet
-        .provider()
-        .get_block_by_number(head.into())
-        .await
-        .expect("block")
-        .expect("exists");
-    assert_eq!((h.number, h.hash, h.parent_hash), (head, node.header.hash, node.header.parent_hash));
+    let node =
+        devnet.provider().get_block_by_number(head.into()).await.expect("block").expect("exists");
+    assert_eq!(
+        (h.number, h.hash, h.parent_hash),
+        (head, node.header.hash, node.header.parent_hash)
+    );
     assert_eq!(h.timestamp, node.header.timestamp);
     assert_eq!(any.header(head).await.expect("header"), Some(h));
     assert_eq!(eth.header(head + 1_000).await.expect("no block"), None);
@@ -59,16 +58,15 @@ async fn reads_through_providers_of_any_network() {
 
     // No code at the address: a typed error naming it, not an ABI decoding failure.
     let nowhere = Address::repeat_byte(0x42);
-    let e = aggregate3(&*eth, nowhere, vec![call3(nowhere, &IMulticall3::getBlockNumberCall {})], head)
-        .await
-        .unwrap_err();
+    let e =
+        aggregate3(&*eth, nowhere, vec![call3(nowhere, &IMulticall3::getBlockNumberCall {})], head)
+            .await
+            .unwrap_err();
     assert_eq!(e, ChainError::NoContract { method: "aggregate3", address: nowhere, block: head });
 
     // A revert is a node error with its code; a block in the future too.
-    let e = eth
-        .call(multicall, Bytes::from_static(&[0xde, 0xad, 0xbe, 0xef]), head)
-        .await
-        .unwrap_err();
+    let e =
+        eth.call(multicall, Bytes::from_static(&[0xde, 0xad, 0xbe, 0xef]), head).await.unwrap_err();
     assert_eq!(e.kind(), ChainErrorKind::Node, "{e}");
     assert!(!e.is_retryable());
     let e = eth.call(multicall, Bytes::new(), head + 1_000).await.unwrap_err();
