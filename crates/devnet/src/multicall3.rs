@@ -1,6 +1,6 @@
 //! Multicall3 at its canonical address.
 
-use alloy_primitives::{Address, Bytes, TxKind, address};
+use alloy_primitives::{Address, Bytes, TxKind};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::{BlockId, TransactionInput, TransactionRequest};
 
@@ -26,7 +26,7 @@ pub struct Multicall3 {
 
 impl Multicall3 {
     /// The canonical Multicall3 address on every chain.
-    pub const ADDRESS: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
+    pub const ADDRESS: Address = alloy_provider::MULTICALL3_ADDRESS;
 
     /// The contract's address ([`Multicall3::ADDRESS`]).
     pub const fn address(&self) -> Address {

@@ -1,5 +1,6 @@
 //! Integration tests of the `mev-bot` binary.
 
+mod architecture;
 mod decode_cli;
 mod health_cli;
 mod market;
