@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, Bytes};
 use alloy_sol_types::SolCall;
 use futures::{StreamExt, TryStreamExt, stream};
 pub(crate) use mev_chain::call3;
-use mev_chain::{Call3, Call3Result as Result3, ChainErrorKind, ChainReader};
+use mev_chain::{Call3, Call3Result as Result3, ChainErrorKind, ChainReader, IMulticall3};
 
 use crate::error::{RebuildError, Result};
 
@@ -30,12 +30,14 @@ pub(crate) async fn aggregate3(
     calls: Vec<Call3>,
     block: u64,
 ) -> Result<Vec<Result3>> {
+    let n = calls.len();
+    let data = Bytes::from(IMulticall3::aggregate3Call { calls }.abi_encode());
     let mut backoff = READ_INITIAL_BACKOFF;
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match mev_chain::aggregate3(reader, multicall, calls.clone(), block).await {
-            Ok(results) => return Ok(results),
+        match reader.call(multicall, data.clone(), block).await {
+            Ok(out) => return Ok(mev_chain::multicall::decode_aggregate3(&out, n, multicall, block)?),
             Err(e) if e.kind() == ChainErrorKind::RateLimited && attempts <= READ_RETRIES => {
                 tracing::debug!(attempts, "eth_call rate limited, backing off");
                 tokio::time::sleep(e.retry_after().unwrap_or(backoff)).await;
@@ -86,7 +88,7 @@ pub(crate) fn decode<C: SolCall>(target: Address, result: &Result3) -> Result<C:
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{Bytes, U256};
+    use alloy_primitives::U256;
     use alloy_sol_types::SolValue;
 
     use super::*;

@@ -243,7 +243,7 @@ impl Pipeline {
             telemetry::stage("prices", t.elapsed());
             let mut users: Vec<Address> = done.refresh.into_iter().collect();
             users.sort_unstable();
-            let recorded = self.reread_and_record(MarketId(i), n, &users).await?;
+            let recorded = self.reread_and_record(MarketId(i), n, &users, true).await?;
             report.positions_refreshed += recorded.refreshed;
             report.positions_removed += recorded.removed;
             report.opportunities.extend(recorded.opportunities);
@@ -263,12 +263,14 @@ impl Pipeline {
         Ok(report)
     }
 
-    /// Stages 4 and 5 for `users` of market `id` at block `block`.
+    /// Stages 4 and 5 for `users` of market `id` at block `block`; `critical` records their
+    /// stage latencies (the sweep records its own).
     async fn reread_and_record(
         &mut self,
         id: MarketId,
         block: u64,
         users: &[Address],
+        critical: bool,
     ) -> Result<health::Recorded> {
         if users.is_empty() {
             return Ok(health::Recorded::default());
@@ -278,13 +280,17 @@ impl Pipeline {
         let read = refresh::reread(m, &*self.reader, users, block)
             .instrument(tracing::debug_span!("refresh", market = %m.name, users = users.len()))
             .await?;
-        telemetry::stage("refresh", t.elapsed());
+        if critical {
+            telemetry::stage("refresh", t.elapsed());
+        }
         let t = Instant::now();
         let span = tracing::debug_span!("health", market = %m.name);
         let recorded = health::record(m, &*self.store, read, block, self.config.confirmations)
             .instrument(span)
             .await?;
-        telemetry::stage("health", t.elapsed());
+        if critical {
+            telemetry::stage("health", t.elapsed());
+        }
         Ok(recorded)
     }
 }

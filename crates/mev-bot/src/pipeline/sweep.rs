@@ -48,7 +48,7 @@ impl Pipeline {
             picked.retain(|u| !m.checked.contains(u));
             picked.sort_unstable();
             picked.dedup();
-            let recorded = self.reread_and_record(MarketId(i), head.number, &picked).await?;
+            let recorded = self.reread_and_record(MarketId(i), head.number, &picked, false).await?;
             swept.positions += recorded.refreshed;
             changes.extend(recorded.changes);
             // Rare: a position found unhealthy by the sweep reaches the count here only with

@@ -92,6 +92,7 @@ fn assert_consistent(p: &Pipeline) {
 #[tokio::test]
 async fn rollback_restores_positions_streaks_prices_and_pools_exactly() {
     let mut s = Synthetic::new(2_000);
+    s.chain.keep_history(8);
     let mut p = s.pipeline(Arc::new(InMemoryPositionStore::new())).await.expect("bootstrap");
     let before = state(&p).await;
     let pools_before = pools(&p);

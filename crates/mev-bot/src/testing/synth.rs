@@ -165,8 +165,10 @@ pub(crate) struct ChainState {
 /// state for a rollback ([`rewind`](Self::rewind)), and times its own work.
 pub struct SynthChain {
     state: Mutex<ChainState>,
-    /// States by block, for headers and rewinds.
+    /// States by block, for rewinds: at most `keep` of them (0 by default: a 10,000-position
+    /// state is about a megabyte, and a benchmark should not copy one per block).
     history: Mutex<Vec<(BlockHeader, ChainState)>>,
+    keep: AtomicU64,
     discovery: Vec<Log>,
     busy_ns: AtomicU64,
     inner_calls: AtomicU64,
@@ -280,7 +282,8 @@ impl SynthChain {
             v3,
         };
         Self {
-            history: Mutex::new(vec![(header(HEAD0), state.clone())]),
+            history: Mutex::new(Vec::new()),
+            keep: AtomicU64::new(0),
             state: Mutex::new(state),
             discovery,
             busy_ns: AtomicU64::new(0),
@@ -321,8 +324,16 @@ impl SynthChain {
         self.snapshot();
     }
 
+    /// Keeps the state of the last `blocks` blocks (from now on, the current one included), so
+    /// that [`rewind`](Self::rewind) can return to them.
+    pub fn keep_history(&self, blocks: usize) {
+        self.keep.store(blocks as u64, Relaxed);
+        self.snapshot();
+    }
+
     /// Rolls the chain back to block `block` (its state then; blocks above are forgotten), as
-    /// a reorg followed by a shorter branch would leave it.
+    /// a reorg followed by a shorter branch would leave it. Needs
+    /// [`keep_history`](Self::keep_history) to have covered `block`; otherwise nothing changes.
     pub fn rewind(&self, block: u64) {
         let mut history = self.history.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         history.retain(|(h, _)| h.number <= block);
@@ -337,12 +348,16 @@ impl SynthChain {
 
     /// Records the head's state (after a block was generated).
     pub(crate) fn snapshot(&self) {
+        let keep = usize::try_from(self.keep.load(Relaxed)).unwrap_or(usize::MAX);
+        if keep == 0 {
+            return;
+        }
         let s = self.lock().clone();
         let mut history = self.history.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         history.retain(|(h, _)| h.number < s.head);
         history.push((header(s.head), s));
-        let keep = history.len().saturating_sub(256);
-        history.drain(..keep);
+        let drop = history.len().saturating_sub(keep);
+        history.drain(..drop);
     }
 
     fn answer(s: &ChainState, block: u64, c: &IMulticall3::Call3) -> Option<Vec<u8>> {
