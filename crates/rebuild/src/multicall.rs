@@ -37,7 +37,9 @@ pub(crate) async fn aggregate3(
     loop {
         attempts += 1;
         match reader.call(multicall, data.clone(), block).await {
-            Ok(out) => return Ok(mev_chain::multicall::decode_aggregate3(&out, n, multicall, block)?),
+            Ok(out) => {
+                return Ok(mev_chain::multicall::decode_aggregate3(&out, n, multicall, block)?);
+            }
             Err(e) if e.kind() == ChainErrorKind::RateLimited && attempts <= READ_RETRIES => {
                 tracing::debug!(attempts, "eth_call rate limited, backing off");
                 tokio::time::sleep(e.retry_after().unwrap_or(backoff)).await;
