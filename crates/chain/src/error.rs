@@ -154,16 +154,23 @@ impl ChainError {
     }
 
     /// Whether the same request can succeed if sent again later: rate limits, timeouts,
-    /// transport failures and malformed (truncated) answers. A range error needs a smaller
-    /// range instead; node errors and missing contracts are answers.
-    pub const fn is_retryable(&self) -> bool {
-        matches!(
-            self.kind(),
-            ChainErrorKind::RateLimited
-                | ChainErrorKind::Timeout
-                | ChainErrorKind::Transport
-                | ChainErrorKind::Malformed
-        )
+    /// transport failures, malformed (truncated) answers, and the node hiccups of load-balanced
+    /// providers ("header not found", "unknown block" for a block another backend just
+    /// announced). A range error needs a smaller range instead; other node errors (a revert, a
+    /// bad parameter) and missing contracts are answers.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited { .. }
+            | Self::Timeout { .. }
+            | Self::Transport { .. }
+            | Self::Malformed { .. } => true,
+            // Load-balanced nodes answer a block they have not seen yet this way.
+            Self::Node { message, .. } => {
+                let m = message.to_ascii_lowercase();
+                HICCUP_PHRASES.iter().any(|p| m.contains(p))
+            }
+            Self::RangeTooLarge { .. } | Self::NoContract { .. } => false,
+        }
     }
 
     /// The delay the node asked for before a retry, if it gave one.
@@ -253,6 +260,9 @@ const RANGE_PHRASES: [&str; 9] = [
     "exceed maximum block range",
     "range is too",
 ];
+
+const HICCUP_PHRASES: [&str; 5] =
+    ["header not found", "unknown block", "block not found", "not yet available", "try again"];
 
 fn retry_after_text(d: Option<Duration>) -> String {
     d.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default()

@@ -114,6 +114,30 @@ pub enum BotError {
 }
 
 impl BotError {
+    /// Whether the same step can succeed if tried again later: a chain read that failed with a
+    /// [retryable](ChainError::is_retryable) error (directly, or inside a market's or a pool's
+    /// read), or a store that is unreachable. A follower backs off and tries the block again;
+    /// the pipeline is left as it was before the block.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Chain { source, .. } => source.is_retryable(),
+            Self::Market { source, .. } => match &**source {
+                RebuildError::Chain(e) => e.is_retryable(),
+                RebuildError::LogRange { .. } => true,
+                RebuildError::Store(e) => e.is_unavailable(),
+                _ => false,
+            },
+            Self::Pool { source, .. } => match source {
+                ReserveError::Chain { source, .. } => source.is_retryable(),
+                ReserveError::Timeout { .. } => true,
+                _ => false,
+            },
+            Self::Store { source, .. } => source.is_unavailable(),
+            Self::MissingBlock { .. } => true,
+            _ => false,
+        }
+    }
+
     pub(crate) fn chain(context: impl Into<String>) -> impl FnOnce(ChainError) -> Self {
         let context = context.into();
         move |source| Self::Chain { context, source }

@@ -14,6 +14,8 @@ use mev_chain::{
 };
 use mev_devnet::Devnet;
 
+mod wrappers;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_through_providers_of_any_network() {
     let devnet = Devnet::start().await.expect("anvil");

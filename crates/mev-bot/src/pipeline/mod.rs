@@ -40,6 +40,16 @@ use self::{
 };
 use crate::{BlockData, BotError, ChainEvent, LogFilter, PipelineConfig, Result, telemetry};
 
+/// What stages 3–5 did over every market.
+#[derive(Debug, Default)]
+struct MarketsDone {
+    repriced: usize,
+    refreshed: usize,
+    removed: usize,
+    opportunities: Vec<crate::Opportunity>,
+    changes: Vec<journal::Change>,
+}
+
 /// The wired pipeline: for each block, decode its logs, apply them to the reserve cache,
 /// read new prices where a feed or oracle moved, re-read the touched and near-liquidation
 /// positions in one batch, recompute health with mev-health-calc, record each verdict with
@@ -119,7 +129,7 @@ impl Pipeline {
         if !report.reorg {
             let started = Instant::now();
             let span = tracing::debug_span!("sweep", block = report.block);
-            let swept = self.sweep().instrument(span).await?;
+            let swept = self.sweep().instrument(span).await;
             report.positions_swept = swept.positions;
             report.opportunities.extend(swept.opportunities);
             report.sweep_micros = report::micros(started.elapsed());
@@ -229,29 +239,29 @@ impl Pipeline {
             // Normally done by the sweep; here when the caller's last block had none.
             prices::finish_deferred(m, watch);
         }
-        let mut changes = Vec::new();
-        for i in 0..self.markets.len() {
-            let t = Instant::now();
-            let touched = std::mem::take(&mut routed.touched[i]);
-            let moved = routed.price_moved[i];
-            let m = &mut self.markets[i];
-            let span = tracing::debug_span!("prices", market = %m.name);
-            let done =
-                prices::update(m, &*self.reader, n, touched, moved, watch).instrument(span).await?;
-            report.positions_repriced += done.repriced;
-            changes.extend(done.change);
-            telemetry::stage("prices", t.elapsed());
-            let mut users: Vec<Address> = done.refresh.into_iter().collect();
-            users.sort_unstable();
-            let recorded = self.reread_and_record(MarketId(i), n, &users, true).await?;
-            report.positions_refreshed += recorded.refreshed;
-            report.positions_removed += recorded.removed;
-            report.opportunities.extend(recorded.opportunities);
-            changes.extend(recorded.changes);
-        }
+        let changes = match self.process_markets(n, &mut routed).await {
+            Ok(done) => {
+                report.positions_repriced = done.repriced;
+                report.positions_refreshed = done.refreshed;
+                report.positions_removed = done.removed;
+                report.opportunities = done.opportunities;
+                done.changes
+            }
+            Err((e, changes)) => {
+                // Half a block is not a state: undo what the markets processed so far did
+                // (positions and streaks in memory and in the store, prices) and drop the pools
+                // the block touched, so that the block can be applied again from the head.
+                self.journal.push(BlockEntry { header, changes, pools: pools.touched });
+                if let Err(undo) = self.unwind(head.number).await {
+                    tracing::error!(error = %undo, "undoing a failed block failed");
+                }
+                return Err(e);
+            }
+        };
         report.opportunities.sort_by(|a, b| (&a.protocol, a.user).cmp(&(&b.protocol, b.user)));
 
         self.totals.blocks += 1;
+
         self.totals.logs += report.logs as u64;
         self.totals.decoded += report.decoded as u64;
         self.totals.positions_refreshed += report.positions_refreshed as u64;
@@ -261,6 +271,45 @@ impl Pipeline {
         // here only as a bound.
         self.journal.trim(self.config.max_reorg_depth.saturating_mul(2).saturating_add(1));
         Ok(report)
+    }
+
+    /// Stages 3–5 for every market at block `block`. On failure, the error and the undo of
+    /// what was changed before it.
+    async fn process_markets(
+        &mut self,
+        block: u64,
+        routed: &mut decode::Routed,
+    ) -> std::result::Result<MarketsDone, (BotError, Vec<journal::Change>)> {
+        let n = block;
+        let watch = self.config.watch_health_factor;
+        let mut done = MarketsDone::default();
+        for i in 0..self.markets.len() {
+            let t = Instant::now();
+            let touched = std::mem::take(&mut routed.touched[i]);
+            let moved = routed.price_moved[i];
+            let m = &mut self.markets[i];
+            let span = tracing::debug_span!("prices", market = %m.name);
+            let done_prices =
+                prices::update(m, &*self.reader, n, touched, moved, watch).instrument(span).await;
+            let done_prices = match done_prices {
+                Ok(d) => d,
+                Err(e) => return Err((e, done.changes)),
+            };
+            done.repriced += done_prices.repriced;
+            done.changes.extend(done_prices.change);
+            telemetry::stage("prices", t.elapsed());
+            let mut users: Vec<Address> = done_prices.refresh.into_iter().collect();
+            users.sort_unstable();
+            let recorded = match self.reread_and_record(MarketId(i), n, &users, true).await {
+                Ok(r) => r,
+                Err(e) => return Err((e, done.changes)),
+            };
+            done.refreshed += recorded.refreshed;
+            done.removed += recorded.removed;
+            done.opportunities.extend(recorded.opportunities);
+            done.changes.extend(recorded.changes);
+        }
+        Ok(done)
     }
 
     /// Stages 4 and 5 for `users` of market `id` at block `block`; `critical` records their

@@ -16,13 +16,23 @@ use super::{
 use crate::{BotError, Result};
 
 impl Pipeline {
-    /// Rolls every cache back to block `ancestor`.
+    /// Rolls every cache back to block `ancestor` (a reorg).
     pub(crate) async fn rollback(&mut self, ancestor: u64) -> Result<BlockReport> {
+        let report = self.unwind(ancestor).await?;
+        self.totals.reorgs += 1;
+        tracing::warn!(ancestor, "reorg: caches rolled back");
+        Ok(report)
+    }
+
+    /// Undoes every journaled block above `ancestor`: a reorg's rollback, or a block whose
+    /// processing failed half-way.
+    pub(crate) async fn unwind(&mut self, ancestor: u64) -> Result<BlockReport> {
         let mut report = BlockReport { block: ancestor, reorg: true, ..BlockReport::default() };
         let unwound = self.journal.unwind_to(ancestor)?;
         // Newest first: the last write per position is its state at the ancestor.
         let mut restore: HashMap<(MarketId, Address), Option<Box<Tracked>>> = HashMap::new();
-        let mut repriced = HashSet::new();
+        // Assets whose price changed at some point in the undone blocks, per market.
+        let mut moved: HashMap<MarketId, HashSet<Address>> = HashMap::new();
         for change in unwound.changes {
             match change {
                 Change::Position { market, user, before } => {
@@ -30,25 +40,30 @@ impl Pipeline {
                 }
                 Change::Prices { market, before } => {
                     if let Some(m) = self.markets.get_mut(market.0) {
+                        let set = moved.entry(market).or_default();
+                        set.extend(before.iter().filter(|p| !m.prices.contains(p)).map(|p| p.0));
+                        set.extend(m.prices.iter().filter(|p| !before.contains(p)).map(|p| p.0));
                         m.prices = before;
-                        repriced.insert(market);
                     }
                 }
             }
         }
-        // In memory first: positions as they were, then every market whose prices moved
-        // repriced at the ancestor's prices (a position restored from an entry made after a
-        // local repricing carries the intermediate prices' health).
+        // In memory first: positions as they were, then the holders of every asset whose price
+        // moved repriced at the ancestor's prices (a position restored from an entry made after
+        // a local repricing carries the intermediate prices).
         let mut restored: Vec<(MarketId, Address, bool)> = Vec::with_capacity(restore.len());
         for ((market, user), before) in restore {
             let Some(m) = self.markets.get_mut(market.0) else { continue };
             restored.push((market, user, before.is_some()));
             m.undo_position(user, before.map(|t| *t));
         }
-        for id in repriced {
+        for (id, assets) in moved {
             let m = &mut self.markets[id.0];
             m.deferred.clear();
-            m.reprice_all();
+            let prices: Vec<(Address, alloy_primitives::U256)> =
+                m.prices.iter().filter(|(a, _)| assets.contains(a)).copied().collect();
+            let holders = m.holders(&prices);
+            m.reprice(&holders, &prices, alloy_primitives::U256::ZERO);
         }
         // Then the store, from the restored state.
         let mut writes: Vec<Vec<Position>> = vec![Vec::new(); self.markets.len()];
@@ -82,8 +97,6 @@ impl Pipeline {
         }
         self.reserves.invalidate_many(unwound.pools.iter());
         self.needs_fetch.extend(unwound.pools);
-        self.totals.reorgs += 1;
-        tracing::warn!(ancestor, "reorg: caches rolled back");
         Ok(report)
     }
 }

@@ -190,13 +190,6 @@ impl MarketState {
         (n, reread)
     }
 
-    /// Reprices every tracked position at the market's prices (after a rollback).
-    pub(crate) fn reprice_all(&mut self) {
-        let users: Vec<Address> = self.tracked.keys().copied().collect();
-        let prices = self.prices.clone();
-        self.reprice(&users, &prices, U256::ZERO);
-    }
-
     /// Users holding any asset of `moved`.
     pub(crate) fn holders(&self, moved: &[(Address, U256)]) -> Vec<Address> {
         self.tracked

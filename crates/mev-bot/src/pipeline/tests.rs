@@ -10,6 +10,11 @@ use alloy_primitives::{Address, U256};
 use mev_position_cache::{InMemoryPositionStore, Position, PositionStore};
 use mev_reserve_cache::{PoolState, ReserveSource, RpcReserveSource};
 
+use alloy_primitives::Bytes;
+use alloy_rpc_types_eth::{Filter, Log};
+use async_trait::async_trait;
+use mev_chain::{BlockHeader, ChainError, ChainReader};
+
 use super::{Pipeline, state::Tracked};
 use crate::{
     BotError, ChainEvent, PipelineConfig,
@@ -201,4 +206,99 @@ async fn opportunities_come_at_the_confirmation_count_with_a_sized_liquidation()
     let third = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
     let again: HashSet<Address> = third.opportunities.iter().map(|o| o.user).collect();
     assert!(second.opportunities.iter().all(|o| !again.contains(&o.user)));
+}
+
+/// Passes everything to the synthetic chain, except that while armed, `eth_call`s fail with a
+/// transport error after `pass` more have gone through (a node dropping mid-block).
+#[derive(Debug)]
+struct Flaky {
+    inner: Arc<crate::testing::SynthChain>,
+    pass: std::sync::Mutex<Option<u32>>,
+}
+
+#[async_trait]
+impl ChainReader for Flaky {
+    async fn block_number(&self) -> mev_chain::Result<u64> {
+        self.inner.block_number().await
+    }
+    async fn header(&self, n: u64) -> mev_chain::Result<Option<BlockHeader>> {
+        self.inner.header(n).await
+    }
+    async fn call(&self, to: Address, data: Bytes, block: u64) -> mev_chain::Result<Bytes> {
+        {
+            let mut pass = self.pass.lock().unwrap();
+            match *pass {
+                Some(0) => return Err(ChainError::transport("eth_call", "connection reset")),
+                Some(n) => *pass = Some(n - 1),
+                None => {}
+            }
+        }
+        self.inner.call(to, data, block).await
+    }
+    async fn logs(&self, filter: &Filter) -> mev_chain::Result<Vec<Log>> {
+        self.inner.logs(filter).await
+    }
+}
+
+#[tokio::test]
+async fn a_block_that_fails_half_way_leaves_no_trace_and_applies_again() {
+    let mut s = Synthetic::new(2_000);
+    let flaky = Arc::new(Flaky { inner: s.chain.clone(), pass: std::sync::Mutex::new(None) });
+    let store_b: Arc<dyn PositionStore> = Arc::new(InMemoryPositionStore::new());
+    let mut a = s.pipeline(Arc::new(InMemoryPositionStore::new())).await.unwrap();
+    let mut keys = s.pool_keys().into_iter();
+    let mut builder = Pipeline::builder(flaky.clone(), store_b)
+        .market_config(mev_rebuild::MarketConfig::AaveV3(Synthetic::aave_config()), vec![]);
+    for k in keys.by_ref() {
+        builder = builder.pool(k);
+    }
+    let mut b = builder.bootstrap(s.chain.head_header()).await.unwrap();
+    // Two blocks for streaks to start, then a price-move block that fails at its position
+    // re-read, after the prices were read and positions repriced.
+    for _ in 0..2 {
+        let block = s.next_block(true);
+        a.apply(ChainEvent::Block(block.clone())).await.unwrap();
+        b.apply(ChainEvent::Block(block)).await.unwrap();
+    }
+    assert!(streaks(&b) > 0);
+    let before = state(&b).await;
+    let block = s.next_block(true);
+    *flaky.pass.lock().unwrap() = Some(1);
+    let e = b.apply(ChainEvent::Block(block.clone())).await.unwrap_err();
+    assert!(e.is_transient(), "{e}");
+    assert_same(&state(&b).await, &before);
+    assert_consistent(&b);
+    // The node is back: the same block applies, and both pipelines agree to the wei.
+    *flaky.pass.lock().unwrap() = None;
+    let ra = a.apply(ChainEvent::Block(block.clone())).await.unwrap();
+    let rb = b.apply(ChainEvent::Block(block)).await.unwrap();
+    assert_eq!(ra.opportunities, rb.opportunities);
+    assert_same(&state(&b).await, &state(&a).await);
+    for k in s.pool_keys() {
+        assert_eq!(
+            a.reserves().peek(&k.address).map(|p| p.state.clone()),
+            b.reserves().peek(&k.address).map(|p| p.state.clone()),
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failed_sweep_does_not_fail_the_block() {
+    let mut s = Synthetic::new(500);
+    let flaky = Arc::new(Flaky { inner: s.chain.clone(), pass: std::sync::Mutex::new(None) });
+    let mut builder = Pipeline::builder(flaky.clone(), Arc::new(InMemoryPositionStore::new()))
+        .market_config(mev_rebuild::MarketConfig::AaveV3(Synthetic::aave_config()), vec![]);
+    for k in s.pool_keys() {
+        builder = builder.pool(k);
+    }
+    let mut p = builder.bootstrap(s.chain.head_header()).await.unwrap();
+    // Without a price move the block makes one eth_call (the re-read); the sweep's fails.
+    *flaky.pass.lock().unwrap() = Some(1);
+    let report = p.apply(ChainEvent::Block(s.next_block(false))).await.expect("the block stands");
+    assert_eq!(report.positions_swept, 0);
+    *flaky.pass.lock().unwrap() = None;
+    let report = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
+    // The next sweep covers both blocks' time: 500 × 4 s / 30 s.
+    assert!(report.positions_swept >= 60, "swept {}", report.positions_swept);
+    assert_consistent(&p);
 }

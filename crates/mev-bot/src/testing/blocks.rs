@@ -52,6 +52,9 @@ impl Generator {
         let mut s = chain.lock();
         s.head = n;
         let mut groups: Vec<Vec<(Address, alloy_primitives::LogData)>> = Vec::new();
+        // The pool state each group leaves, applied again in the final transaction order below
+        // so that the chain ends where the last log of each pool says.
+        let mut effects: Vec<Option<PoolEffect>> = Vec::new();
         let trader = Address::repeat_byte(0x77);
         // 130 V2 swaps: Swap + Sync.
         for _ in 0..130 {
@@ -85,6 +88,7 @@ impl Generator {
             };
             let sync = uniswap_v2::Sync { reserve0: U112::from(n0), reserve1: U112::from(n1) };
             groups.push(vec![(pool, sync.encode_log_data()), (pool, swap.encode_log_data())]);
+            effects.push(Some(PoolEffect::V2(pool, n0, n1)));
         }
         // 99 (100 without a price move) V3 swaps.
         for _ in 0..(if price_move { 99 } else { 100 }) {
@@ -108,6 +112,7 @@ impl Generator {
                 tick: tick24,
             };
             groups.push(vec![(pool, swap.encode_log_data())]);
+            effects.push(Some(PoolEffect::V3(pool, sqrt_x96, tick24, liquidity)));
         }
         // 70 Aave actions over 50 distinct users (20 act twice), each with its
         // ReserveDataUpdated.
@@ -184,6 +189,7 @@ impl Generator {
                 variableBorrowIndex: U256::from(RAY + RAY / 12),
             };
             groups.push(vec![(POOL, updated.encode_log_data()), (POOL, log)]);
+            effects.push(None);
         }
         if price_move {
             s.prices[WETH] = Self::weth_price(n);
@@ -192,14 +198,26 @@ impl Generator {
                 source: Address::from_word(keccak256(n.to_be_bytes())),
             };
             groups.push(vec![(ORACLE, ev.encode_log_data())]);
+            effects.push(None);
         }
-        drop(s);
-        chain.snapshot();
         // Transactions in a random order.
         for i in (1..groups.len()).rev() {
             let j = self.rng.below(i + 1);
             groups.swap(i, j);
+            effects.swap(i, j);
         }
+        for effect in effects.into_iter().flatten() {
+            match effect {
+                PoolEffect::V2(pool, r0, r1) => {
+                    s.v2.insert(pool, (r0, r1));
+                }
+                PoolEffect::V3(pool, sqrt, tick, liquidity) => {
+                    s.v3.insert(pool, (sqrt, tick, liquidity));
+                }
+            }
+        }
+        drop(s);
+        chain.snapshot();
         let mut logs = Vec::with_capacity(500);
         for (tx, group) in groups.into_iter().enumerate() {
             for (address, data) in group {
@@ -209,4 +227,11 @@ impl Generator {
         }
         BlockData { header: header(n), logs }
     }
+}
+
+/// The state a pool's transaction leaves.
+#[derive(Debug, Clone, Copy)]
+enum PoolEffect {
+    V2(Address, u128, u128),
+    V3(Address, U160, I24, u128),
 }
