@@ -66,6 +66,12 @@ pub enum DevnetError {
         /// The I/O error from binding `127.0.0.1:0`.
         source: std::io::Error,
     },
+    /// The fault proxy could not listen.
+    #[error("fault proxy: {source}")]
+    Proxy {
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The anvil process could not be spawned.
     #[error("could not spawn anvil at {}: {source}", path.display())]
     Spawn {

@@ -7,6 +7,7 @@ mod batch;
 pub mod bindings;
 mod devnet;
 mod error;
+mod fault_proxy;
 mod multicall3;
 mod node;
 mod uniswap_v2;
@@ -21,6 +22,7 @@ pub use self::{
     batch::{DEFAULT_BATCH_BLOCK_SIZE, DEFAULT_BATCH_GAS, TxBatch},
     devnet::{Devnet, SnapshotId, receipt_events, tx_request},
     error::{DevnetError, Result, SETUP_COMMAND},
+    fault_proxy::{Fault, FaultProxy, FaultStats},
     multicall3::Multicall3,
     node::{
         DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_BLOCK_TIME, DEFAULT_CHAIN_ID, DEFAULT_GENESIS_TIMESTAMP,

@@ -14,6 +14,7 @@ use mev_chain::{
 };
 use mev_devnet::Devnet;
 
+mod faults;
 mod wrappers;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -86,7 +86,8 @@ async fn retry_rides_out_transient_errors_and_stops_on_answers() {
     assert_eq!((node.calls(), r.retries()), (5, 4));
 
     // A revert is an answer: no retry.
-    let node = Scripted::new(vec![Step::Fail(ChainError::node("eth_call", 3, "execution reverted"))]);
+    let node =
+        Scripted::new(vec![Step::Fail(ChainError::node("eth_call", 3, "execution reverted"))]);
     let r = Retry::new(node.clone(), fast());
     assert_eq!(r.block_number().await.unwrap_err().kind(), ChainErrorKind::Node);
     assert_eq!(node.calls(), 1);
@@ -100,7 +101,10 @@ async fn retry_rides_out_transient_errors_and_stops_on_answers() {
 
 #[tokio::test]
 async fn retry_honours_retry_after() {
-    let node = Scripted::new(vec![Step::Fail(rate_limited(Some(Duration::from_millis(300)))), Step::Answer(1)]);
+    let node = Scripted::new(vec![
+        Step::Fail(rate_limited(Some(Duration::from_millis(300)))),
+        Step::Answer(1),
+    ]);
     let r = Retry::new(node, RetryConfig { initial_backoff_ms: 1, ..RetryConfig::default() });
     let t = Instant::now();
     r.block_number().await.unwrap();
@@ -112,7 +116,10 @@ async fn timeout_ends_a_hung_call_and_retry_then_succeeds() {
     let node = Scripted::new(vec![Step::Hang, Step::Answer(9)]);
     let t = Timeout::new(node.clone(), Duration::from_millis(200));
     let e = t.block_number().await.unwrap_err();
-    assert_eq!(e, ChainError::Timeout { method: "eth_blockNumber", after: Some(Duration::from_millis(200)) });
+    assert_eq!(
+        e,
+        ChainError::Timeout { method: "eth_blockNumber", after: Some(Duration::from_millis(200)) }
+    );
     assert!(e.is_retryable());
     let node = Scripted::new(vec![Step::Hang, Step::Answer(9)]);
     let r = Retry::new(Timeout::new(node, Duration::from_millis(100)), fast());
@@ -121,7 +128,9 @@ async fn timeout_ends_a_hung_call_and_retry_then_succeeds() {
 
 #[tokio::test]
 async fn fallback_moves_to_a_healthy_endpoint_and_stays_there() {
-    let down = Scripted::new((0..10).map(|_| Step::Fail(ChainError::transport("eth_blockNumber", "refused"))).collect());
+    let down = Scripted::new(
+        (0..10).map(|_| Step::Fail(ChainError::transport("eth_blockNumber", "refused"))).collect(),
+    );
     let up = Scripted::new(vec![]);
     let f = Fallback::new(vec![down.clone(), up.clone()]).unwrap();
     assert_eq!(f.block_number().await.unwrap(), 7);
@@ -129,7 +138,8 @@ async fn fallback_moves_to_a_healthy_endpoint_and_stays_there() {
     assert_eq!(f.block_number().await.unwrap(), 7);
     assert_eq!((down.calls(), up.calls()), (1, 2), "the healthy endpoint stays current");
     // An answer from the current endpoint is not second-guessed.
-    let reverting = Scripted::new(vec![Step::Fail(ChainError::node("eth_call", 3, "execution reverted"))]);
+    let reverting =
+        Scripted::new(vec![Step::Fail(ChainError::node("eth_call", 3, "execution reverted"))]);
     let f = Fallback::new(vec![reverting, Scripted::new(vec![])]).unwrap();
     assert_eq!(f.block_number().await.unwrap_err().kind(), ChainErrorKind::Node);
     assert!(Fallback::new(vec![]).is_none());

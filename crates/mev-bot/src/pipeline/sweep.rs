@@ -50,7 +50,9 @@ impl Pipeline {
             picked.retain(|u| !m.checked.contains(u));
             picked.sort_unstable();
             picked.dedup();
-            let recorded = match self.reread_and_record(MarketId(i), head.number, &picked, false).await
+            let recorded = match self
+                .reread_and_record(MarketId(i), head.number, &picked, false)
+                .await
             {
                 Ok(r) => r,
                 Err(e) => {
