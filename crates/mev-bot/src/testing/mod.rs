@@ -5,7 +5,7 @@
 //! Pool returns them) with thousands of borrowers, plus Uniswap V2 and V3 pools, answering the
 //! Multicall3 batches the adapters send; [`Generator`] makes 500-log blocks (swaps, Aave
 //! actions, price moves) and applies them to the chain, so a block read back from the chain
-//! agrees with its logs. [`Synthetic`] wires both to a [`Pipeline`](crate::Pipeline).
+//! agrees with its logs. [`Synthetic`] wires both to a [`Pipeline`].
 //!
 //! ```
 //! use std::sync::Arc;
