@@ -8,7 +8,7 @@ use mev_rebuild::{AaveV3Config, CompoundV2Config, MarketConfig};
 use mev_reserve_cache::PoolKey;
 use serde::{Deserialize, Serialize};
 
-use crate::{BotError, Result};
+use crate::{BotError, FollowConfig, Result};
 
 /// What the bot watches and how. Every field has a default, so a file names only what it uses;
 /// unknown keys are rejected at every level.
@@ -50,6 +50,13 @@ pub struct BotConfig {
     pub multicall: Address,
     /// Pipeline tuning.
     pub pipeline: PipelineConfig,
+    /// JSON-RPC endpoints of the same chain, in order of preference: a follower falls back to
+    /// the next when one fails (`mev-bot run --rpc-url` adds to them). Never written into a
+    /// recording (URLs carry API keys).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rpc_urls: Vec<String>,
+    /// How a live follower treats its node.
+    pub follow: FollowConfig,
 }
 
 fn default_multicall() -> Address {
@@ -65,6 +72,8 @@ impl Default for BotConfig {
             price_feeds: Vec::new(),
             multicall: MULTICALL3_ADDRESS,
             pipeline: PipelineConfig::default(),
+            rpc_urls: Vec::new(),
+            follow: FollowConfig::default(),
         }
     }
 }
@@ -156,6 +165,7 @@ impl BotConfig {
                 });
             }
         }
+        self.follow.validate()?;
         self.pipeline.validate()
     }
 }

@@ -27,8 +27,8 @@ pub(super) struct OutputArgs {
 /// Where the chain is and which protocol family to read.
 #[derive(Debug, Args)]
 pub(super) struct ChainArgs {
-    /// JSON-RPC endpoint, http:// or https://.
-    #[arg(long, value_name = "URL")]
+    /// JSON-RPC endpoint, http:// or https://. Also MEV_BOT_RPC_URL.
+    #[arg(long, value_name = "URL", env = "MEV_BOT_RPC_URL", hide_env_values = true)]
     pub(super) rpc_url: String,
     /// The lending protocol family.
     #[arg(long, value_enum)]

@@ -23,9 +23,23 @@ use self::error::{CliError, Result};
 #[derive(Debug, Parser)]
 #[command(name = "mev-bot", version, about, long_about = None)]
 struct Cli {
+    /// Log lines on stderr: text (coloured only on a terminal) or json (one object per line).
+    #[arg(long, global = true, value_enum, default_value = "text", env = "MEV_BOT_LOG_FORMAT")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+static LOG_FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -80,7 +94,10 @@ enum Command {
 /// and exit code 2.
 pub(crate) fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+        Ok(cli) => {
+            let _ = LOG_FORMAT.set(cli.log_format);
+            cli
+        }
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             e.exit()
         }
@@ -137,7 +154,12 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Logs to stderr, filtered by `RUST_LOG` or else `default`.
 fn init_tracing(default: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr);
+    let _ = match LOG_FORMAT.get().copied().unwrap_or(LogFormat::Text) {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.with_ansi(io::stderr().is_terminal()).try_init(),
+    };
 }

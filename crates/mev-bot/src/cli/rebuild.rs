@@ -33,8 +33,9 @@ pub(super) struct RebuildArgs {
     /// Last block to scan and the block positions are read at; the latest when absent.
     #[arg(long, value_name = "N")]
     to_block: Option<u64>,
-    /// Write to Redis at URL (redis://host:port[/db]) instead of an in-memory store.
-    #[arg(long, value_name = "URL")]
+    /// Write to Redis at URL (redis://host:port[/db]) instead of an in-memory store. Also
+    /// MEV_BOT_REDIS_URL.
+    #[arg(long, value_name = "URL", env = "MEV_BOT_REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
 }
 

@@ -1,7 +1,7 @@
 //! `mev-bot record`: the pipeline live, written down as a [`Recording`] that `replay` runs
 //! offline.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Args;
 use mev_bot::{BotConfig, Pipeline, RECORDING_FORMAT, Recording, RecordingReader};
@@ -9,7 +9,7 @@ use mev_position_cache::{InMemoryPositionStore, PositionStore};
 
 use super::{
     error::Result,
-    follow::{connect, follow},
+    follow::{Limits, connect, follow},
     init_tracing,
     output::progress,
     runtime,
@@ -17,9 +17,15 @@ use super::{
 
 #[derive(Debug, Args)]
 pub(super) struct RecordArgs {
-    /// JSON-RPC endpoint, as for `run`.
-    #[arg(long, value_name = "URL")]
-    rpc_url: String,
+    /// JSON-RPC endpoint, as for `run` (repeatable; MEV_BOT_RPC_URL).
+    #[arg(
+        long = "rpc-url",
+        value_name = "URL",
+        env = "MEV_BOT_RPC_URL",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    rpc_urls: Vec<String>,
     /// TOML file naming the markets, pools and price feeds to watch.
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
@@ -38,11 +44,14 @@ pub(super) struct RecordArgs {
 }
 
 pub(super) fn record(args: RecordArgs) -> Result<()> {
-    let RecordArgs { rpc_url, config, out, blocks, poll_ms, description } = args;
-    let config = BotConfig::load(&config)?;
+    let RecordArgs { rpc_urls, config, out, blocks, poll_ms, description } = args;
+    let mut config = BotConfig::load(&config)?;
+    let urls: Vec<String> = rpc_urls.into_iter().chain(config.rpc_urls.iter().cloned()).collect();
+    // URLs carry API keys: they stay out of the recording.
+    config.rpc_urls.clear();
     runtime()?.block_on(async {
         init_tracing("info");
-        let reader = connect(&rpc_url).await?;
+        let reader = connect(&urls, &config.follow).await?;
         // The pipeline's reads are recorded; following the chain (headers, block logs) is
         // not: the events carry it.
         let recorder = Arc::new(RecordingReader::new(reader.clone()));
@@ -54,12 +63,14 @@ pub(super) fn record(args: RecordArgs) -> Result<()> {
         let start = pipeline.head();
         let mut events = Vec::new();
         let mut opportunities = Vec::new();
+        let limits = Limits { blocks, poll: Duration::from_millis(poll_ms.max(1)) };
         follow(
             &mut pipeline,
             &*reader,
-            blocks,
-            poll_ms,
-            |e| events.push(e.clone()),
+            limits,
+            &config.follow,
+            true,
+            |e| events.push(e),
             |r| {
                 progress(r);
                 opportunities.extend(r.opportunities.iter().cloned());

@@ -1,6 +1,6 @@
 //! `mev-bot run`: the pipeline live, opportunities as JSON lines, a summary at the end.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use clap::Args;
 use mev_bot::{BotConfig, Pipeline, RunSummary};
@@ -8,7 +8,7 @@ use mev_bot::{BotConfig, Pipeline, RunSummary};
 use super::{
     args::OutputArgs,
     error::Result,
-    follow::{connect, follow},
+    follow::{Limits, connect, follow},
     init_tracing,
     output::{OpportunitySink, print_summary, progress, serve_metrics},
     runtime,
@@ -18,14 +18,22 @@ use super::{
 #[derive(Debug, Args)]
 pub(super) struct RunArgs {
     /// JSON-RPC endpoint: http(s):// (polling) or ws(s):// (newHeads subscription).
-    #[arg(long, value_name = "URL")]
-    rpc_url: String,
+    /// Repeatable (or comma-separated in MEV_BOT_RPC_URL): later ones are fallbacks, after the
+    /// configuration's rpc_urls are added.
+    #[arg(
+        long = "rpc-url",
+        value_name = "URL",
+        env = "MEV_BOT_RPC_URL",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    rpc_urls: Vec<String>,
     /// TOML file naming the markets, pools and price feeds to watch (see docs/operations.md).
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
     /// Keep positions in Redis at URL (redis://, rediss://, redis-cluster://) instead of
-    /// in memory.
-    #[arg(long, value_name = "URL")]
+    /// in memory. Also MEV_BOT_REDIS_URL.
+    #[arg(long, value_name = "URL", env = "MEV_BOT_REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
     /// Stop after this many blocks (default: run until Ctrl-C).
     #[arg(long, value_name = "N")]
@@ -38,24 +46,27 @@ pub(super) struct RunArgs {
 }
 
 pub(super) fn run(args: RunArgs) -> Result<()> {
-    let RunArgs { rpc_url, config, redis_url, blocks, poll_ms, output } = args;
+    let RunArgs { rpc_urls, config, redis_url, blocks, poll_ms, output } = args;
     let config = BotConfig::load(&config)?;
+    let urls: Vec<String> = rpc_urls.into_iter().chain(config.rpc_urls.iter().cloned()).collect();
     runtime()?.block_on(async {
         init_tracing("info");
         serve_metrics(&output)?;
         let mut sink = OpportunitySink::open(output.output.as_deref())?;
-        let reader = connect(&rpc_url).await?;
+        let reader = connect(&urls, &config.follow).await?;
         let store = failover_store(redis_url).await?;
         let mut pipeline = Pipeline::builder(reader.clone(), store)
             .bot_config(&config)
             .bootstrap_at_latest()
             .await?;
         let mut all = Vec::new();
+        let limits = Limits { blocks, poll: Duration::from_millis(poll_ms.max(1)) };
         follow(
             &mut pipeline,
             &*reader,
-            blocks,
-            poll_ms,
+            limits,
+            &config.follow,
+            false,
             |_| {},
             |r| {
                 progress(r);

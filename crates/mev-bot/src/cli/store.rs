@@ -69,9 +69,11 @@ pub(super) async fn failover_store(redis_url: Option<String>) -> Result<Arc<dyn 
     let store = FailoverPositionStore::connect(RedisConfig::new(url.clone()))
         .await
         .map_err(|e| redis_error(&url, e))?;
-    if let Err(e) = store.primary().ping().await {
+    if store.primary().ping().await.is_ok() {
+        tracing::info!(redis = %redact(&url), "Redis connected");
+    } else {
         tracing::warn!(
-            error = %redact(&e.to_string()),
+            redis = %redact(&url),
             "Redis does not answer; positions stay in memory until it does"
         );
     }

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod decode_cli;
+mod faults;
 mod health_cli;
 mod market;
 mod pipeline;

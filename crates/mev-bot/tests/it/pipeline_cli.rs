@@ -16,7 +16,7 @@ fn bundled() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("recordings/devnet-liquidation.json")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mev-bot-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -126,7 +126,7 @@ async fn argument_and_file_errors_are_one_line() {
     }
 }
 
-fn write_config(market: &DevnetMarket, dir: &std::path::Path) -> PathBuf {
+pub(crate) fn write_config(market: &DevnetMarket, dir: &std::path::Path) -> PathBuf {
     let config = BotConfig { aave_v3: vec![market.aave_config()], ..BotConfig::default() };
     let path = dir.join("bot.toml");
     std::fs::write(&path, toml::to_string(&config).unwrap()).unwrap();
@@ -134,7 +134,7 @@ fn write_config(market: &DevnetMarket, dir: &std::path::Path) -> PathBuf {
 }
 
 /// Starts `mev-bot ARGS` with its standard error going to `log`.
-fn spawn(args: &[String], log: &std::path::Path) -> Child {
+pub(crate) fn spawn(args: &[String], log: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_mev-bot"))
         .args(args)
         .env("RUST_LOG", "info")
@@ -144,12 +144,12 @@ fn spawn(args: &[String], log: &std::path::Path) -> Child {
         .expect("spawn mev-bot")
 }
 
-fn log_has(log: &std::path::Path, needle: &str) -> bool {
+pub(crate) fn log_has(log: &std::path::Path, needle: &str) -> bool {
     std::fs::read_to_string(log).is_ok_and(|s| s.contains(needle))
 }
 
 /// Polls `done` until it holds; panics if the child exits first or after 60 s.
-async fn wait_for(child: &mut Child, what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) async fn wait_for(child: &mut Child, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         if let Ok(Some(status)) = child.try_wait() {
@@ -160,7 +160,7 @@ async fn wait_for(child: &mut Child, what: &str, mut done: impl FnMut() -> bool)
     }
 }
 
-async fn finish(child: Child) -> Output {
+pub(crate) async fn finish(child: Child) -> Output {
     tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait")).await.unwrap()
 }
 

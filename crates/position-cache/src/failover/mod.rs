@@ -135,8 +135,14 @@ impl FailoverPositionStore {
         }
     }
 
-    /// Redis (connected lazily, so Redis may be down at start) in front of a memory store with
-    /// the same TTL, default failover settings, no rebuild hook.
+    /// Redis in front of a memory store with the same TTL, default failover settings, no
+    /// rebuild hook.
+    ///
+    /// Waits up to [`connect_timeout_ms`](crate::RedisConfig::connect_timeout_ms) for Redis: a
+    /// healthy Redis is used from the first call (no failover at start). When Redis cannot be
+    /// reached the store starts on memory and connects in the background. Any other failure —
+    /// a wrong password (`WRONGPASS`, `NOAUTH`), a TLS or URL error — is returned: it is not an
+    /// outage, and running on memory would hide it.
     #[cfg(feature = "redis")]
     #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub async fn connect(redis: crate::RedisConfig) -> Result<Self> {
@@ -144,7 +150,14 @@ impl FailoverPositionStore {
             ttl_secs: redis.store.ttl_secs,
             ..Default::default()
         })?;
-        let primary = crate::RedisPositionStore::connect_lazy(redis).await?;
+        let primary = match crate::RedisPositionStore::connect(redis.clone()).await {
+            Ok(store) => store,
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "Redis unreachable at start; positions in memory until it answers");
+                crate::RedisPositionStore::connect_lazy(redis).await?
+            }
+            Err(e) => return Err(e),
+        };
         Self::builder(primary).memory(memory).build()
     }
 

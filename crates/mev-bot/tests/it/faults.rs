@@ -1,0 +1,127 @@
+//! `mev-bot run` through a fault-injecting proxy in front of anvil running the real Aave V3
+//! market, with live borrows and a price drop, a real Redis behind it: single faults of every
+//! kind, then random faults, then a node that hangs. The run stays alive, processes every
+//! block exactly once, ends on SIGTERM with its summary, and leaves the store equal to the
+//! chain.
+
+use std::{collections::BTreeMap, process::Command, sync::Arc, time::Duration};
+
+use alloy_primitives::{Address, U256};
+use mev_bot::{BotConfig, FollowConfig};
+use mev_chain::{ChainReader, ProviderChain, RetryConfig};
+use mev_devnet::{Fault, FaultProxy};
+use mev_position_cache::{PositionStore, RedisConfig, RedisPositionStore, test_utils::RedisServer};
+use mev_rebuild::{AaveV3Protocol, LendingProtocol};
+
+use crate::{
+    market::DevnetMarket,
+    pipeline_cli::{finish, log_has, spawn, temp_dir, wait_for},
+};
+
+/// The block numbers of the run's progress lines (`block N: …`), in order.
+fn processed(log: &str) -> Vec<u64> {
+    log.lines()
+        .filter_map(|l| l.strip_prefix("block "))
+        .filter_map(|l| l.split(':').next()?.trim().parse().ok())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
+    let market = DevnetMarket::start().await;
+    let d = &market.devnet;
+    let proxy = FaultProxy::start(d.rpc_url()).await.expect("fault proxy");
+    let redis = RedisServer::start().expect("redis-server");
+    let dir = temp_dir("faults");
+    let config = BotConfig {
+        aave_v3: vec![market.aave_config()],
+        follow: FollowConfig {
+            request_timeout_ms: 1_000,
+            retry: RetryConfig { max_attempts: 4, initial_backoff_ms: 20, max_backoff_ms: 200 },
+            block_time_ms: 250,
+            stall_blocks: 8,
+            shutdown_grace_ms: 5_000,
+        },
+        ..BotConfig::default()
+    };
+    let config_path = dir.join("bot.toml");
+    std::fs::write(&config_path, toml::to_string(&config).unwrap()).unwrap();
+    let log = dir.join("run.log");
+    let mut child = spawn(
+        &[
+            "run".into(),
+            "--rpc-url".into(),
+            proxy.url().into(),
+            "--config".into(),
+            config_path.display().to_string(),
+            "--redis-url".into(),
+            redis.url(),
+            "--poll-ms".into(),
+            "50".into(),
+        ],
+        &log,
+    );
+    wait_for(&mut child, "the bootstrap", || log_has(&log, "bootstrapped")).await;
+    let start = d.block_number().await.unwrap();
+    let b = &market.borrowers;
+    let usdc = market.aave.asset("USDC").unwrap();
+    let ten = market.aave.units(usdc, 10).unwrap();
+
+    // 20 single faults, four of each kind, each with a new block to follow.
+    for i in 0..20 {
+        proxy.inject([Fault::quick(i)]);
+        market.aave.borrow(b[i % 2], usdc, ten).await.expect("borrow");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    // 20 % random faults while borrowers borrow and WETH drops.
+    proxy.random(20, 0x5eed);
+    for i in 0..24 {
+        if i == 12 {
+            market.drop_weth().await;
+        } else {
+            market.aave.borrow(b[i % 2], usdc, ten).await.expect("borrow");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    proxy.random(0, 0);
+    // A node that hangs for 3 s (12 block times): the stall is reported, the run recovers.
+    proxy.hang(Some(Duration::from_secs(3)));
+    d.mine(1).await.unwrap();
+    let text = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_for(&mut child, "the stall warning", || text().contains("head stalled")).await;
+    proxy.hang(None);
+    d.mine(1).await.unwrap();
+    let head = d.block_number().await.unwrap();
+    wait_for(&mut child, "the last block", || processed(&text()).last() == Some(&head)).await;
+
+    // SIGTERM: exit 0 with the summary.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let output = finish(child).await;
+    let text = text();
+    assert!(output.status.success(), "{:?}: {text}", output.status);
+    assert!(text.contains("summary"), "{text}");
+    assert!(proxy.stats().faults >= 20, "{:?}", proxy.stats());
+
+    // Every block exactly once, in order.
+    let blocks = processed(&text);
+    assert_eq!(blocks, (start + 1..=head).collect::<Vec<_>>(), "{text}");
+
+    // The store equals the chain: every borrower, nothing else, exact at its block.
+    let store = RedisPositionStore::connect(RedisConfig::new(redis.url())).await.unwrap();
+    let stored: BTreeMap<Address, _> =
+        store.get_all().await.unwrap().into_iter().map(|p| (p.user, p)).collect();
+    let chain: Arc<dyn ChainReader> = Arc::new(ProviderChain::new(d.provider().clone()));
+    let protocol = AaveV3Protocol::connect(&*chain, market.aave_config(), head).await.unwrap();
+    let now = protocol.read_positions(&*chain, b, head).await.unwrap();
+    let with_debt: Vec<Address> =
+        now.iter().filter(|p| p.has_debt()).map(|p| p.position.user).collect();
+    assert_eq!(stored.keys().copied().collect::<Vec<_>>(), with_debt);
+    for (user, p) in &stored {
+        let at = p.last_update_block;
+        let read = protocol.read_positions(&*chain, &[*user], at).await.unwrap().remove(0);
+        assert_eq!((&read.position.collateral, &read.position.debt), (&p.collateral, &p.debt));
+        assert_eq!(Some(read.health.health_factor.wad()), p.health_factor, "{user} at {at}");
+    }
+    assert!(stored.values().any(|p| p.health_factor < Some(U256::from(10u64).pow(U256::from(18)))));
+}
