@@ -119,13 +119,33 @@ impl BotConfig {
 
     /// Reads and parses a TOML file.
     #[cfg(feature = "toml")]
+    ///
+    /// Fails with [`BotError::Config`] for a file over [`MAX_CONFIG_BYTES`](Self::MAX_CONFIG_BYTES)
+    /// (reading stops there: `/dev/zero` does not hang) or that is not UTF-8.
     pub fn load(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| BotError::Io {
-            context: format!("reading config {}", path.display()),
-            source,
+        use std::io::Read;
+        let io =
+            |source| BotError::Io { context: format!("reading config {}", path.display()), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut bytes = Vec::new();
+        file.take(Self::MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+        if bytes.len() as u64 > Self::MAX_CONFIG_BYTES {
+            return Err(BotError::Config {
+                reason: format!(
+                    "{} is larger than {} bytes; not a configuration file",
+                    path.display(),
+                    Self::MAX_CONFIG_BYTES
+                ),
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| BotError::Config {
+            reason: format!("{} is not UTF-8 text: {e}", path.display()),
         })?;
         Self::from_toml(&text)
     }
+
+    /// The largest configuration file read, bytes (1 MiB).
+    pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
     /// Checks what the pipeline relies on: unique market names, feeds naming a configured
     /// market, sane tuning.
@@ -315,6 +335,21 @@ mod tests {
         assert!(e.to_string().contains("market \"x\""), "{e}");
         let e = BotConfig::from_toml("[pipeline]\nconfirmations = 0\n").unwrap_err();
         assert!(e.to_string().contains("pipeline.confirmations"), "{e}");
+    }
+
+    #[test]
+    fn oversized_and_misspelt_files_are_refused() {
+        let e = BotConfig::load("/dev/zero".as_ref()).unwrap_err();
+        assert!(e.to_string().contains("larger than 1048576 bytes"), "{e}");
+        let e = BotConfig::from_toml(
+            "[[aave_v3]]\npool = \"0x0000000000000000000000000000000000000001\"\nstart_blok = 5\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("unknown field `start_blok`"), "{e}");
+        let e = BotConfig::from_toml("[follow]\nstall_blocks = 0\n").unwrap_err();
+        assert!(e.to_string().contains("follow.stall_blocks"), "{e}");
+        let e = BotConfig::from_toml("[pipeline]\nmax_reorg_depth = 18446744073709551615\n");
+        assert!(e.unwrap_err().to_string().contains("max_reorg_depth"));
     }
 
     #[test]

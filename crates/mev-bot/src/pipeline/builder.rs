@@ -157,6 +157,18 @@ impl PipelineBuilder {
                 .map_err(BotError::market(format!("reading {}", config.describe())))?;
             markets.push(Market::new(protocol).feeds(feeds.clone()));
         }
+        for m in &markets {
+            if m.protocol.start_block() > head.number {
+                return Err(BotError::Config {
+                    reason: format!(
+                        "market {:?}: start_block {} is beyond the head, block {}",
+                        m.name(),
+                        m.protocol.start_block(),
+                        head.number
+                    ),
+                });
+            }
+        }
         let mut names = HashSet::new();
         for m in &markets {
             if !names.insert(m.name().to_owned()) {

@@ -16,12 +16,18 @@ impl Pipeline {
         let latest = chain.block_number().await.map_err(BotError::chain("reading the head"))?;
         telemetry::block_lag(latest, head.number);
         if head.number >= latest {
-            // Same height: a reorg that replaced the head shows as a changed hash.
-            let same = chain
-                .header(head.number)
+            // At or above the chain's head: a reorg shows as a changed hash at the chain's
+            // height — the head replaced at the same height, or a shorter branch whose head
+            // is not the block we hold at that height. (A node that merely lags behind reports
+            // a lower number with the same hash there: nothing to do.)
+            let ours = self.journal.headers().find(|h| h.number == latest).map(|h| h.hash);
+            let theirs = chain
+                .header(latest)
                 .await
-                .map_err(BotError::chain(format!("reading block {}", head.number)))?;
-            if same.is_some_and(|h| h.hash != head.hash) && head.number == latest {
+                .map_err(BotError::chain(format!("reading block {latest}")))?;
+            if let (Some(theirs), Some(ours)) = (theirs, ours)
+                && theirs.hash != ours
+            {
                 return Ok(Some(ChainEvent::Reorg { ancestor: self.find_ancestor(chain).await? }));
             }
             return Ok(None);

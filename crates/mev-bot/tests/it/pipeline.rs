@@ -377,3 +377,46 @@ async fn reorg_rolls_caches_back_to_the_chain() {
         assert_eq!((stored.debt, stored.collateral), (p.debt.clone(), p.collateral.clone()));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reorg_to_a_shorter_chain_is_rolled_back_when_it_happens() {
+    let s = Scenario::start().await;
+    let d = &s.market.devnet;
+    let b = &s.market.borrowers;
+    let mut live = Live::start(&s).await;
+    let usdc = s.asset("USDC");
+    for _ in 0..4 {
+        s.market.aave.borrow(b[0], usdc, s.units("USDC", 100)).await.expect("borrow");
+    }
+    live.sync().await;
+    let head = live.pipeline.head().number;
+    let debt = |p: &Pipeline| {
+        p.tracked().find(|(_, pos, _)| pos.user == b[0]).map(|(_, pos, _)| pos.debt.clone())
+    };
+    let before_rollback = debt(&live.pipeline);
+
+    // Three blocks vanish and one other block takes their place: the chain is two blocks
+    // shorter than the pipeline's head.
+    d.rollback(3).await.expect("anvil_rollback");
+    d.mine(1).await.expect("mine");
+    assert_eq!(d.block_number().await.unwrap(), head - 2);
+    let reports = live.sync().await;
+    assert!(reports.first().is_some_and(|r| r.reorg && r.block == head - 3), "{reports:?}");
+    assert_eq!(live.pipeline.head().number, head - 2);
+    let chain: Arc<dyn ChainReader> = Arc::new(live.chain.clone());
+    let new_head = chain.header(head - 2).await.unwrap().expect("the new head");
+    assert_eq!(live.pipeline.head(), new_head);
+    // b[0]'s last borrows are gone with their blocks: the pipeline tracks the chain's debt.
+    let protocol =
+        AaveV3Protocol::connect(&*chain, s.config.aave_v3[0].clone(), head - 2).await.unwrap();
+    let at = live
+        .pipeline
+        .tracked()
+        .find(|(_, pos, _)| pos.user == b[0])
+        .map(|(_, pos, _)| pos.last_update_block)
+        .expect("tracked");
+    assert!(at <= head - 2);
+    let then = protocol.read_positions(&*chain, &[b[0]], at).await.unwrap().remove(0);
+    assert_eq!(debt(&live.pipeline), Some(then.position.debt), "as the chain had it at {at}");
+    assert_ne!(debt(&live.pipeline), before_rollback);
+}
