@@ -170,10 +170,12 @@ impl Drop for FaultProxy {
     }
 }
 
-/// One client connection: requests in turn (keep-alive).
+/// One client connection, one request: every answer says `Connection: close` and the
+/// connection ends with it, so a client that gave up on a hung request never finds its late
+/// answer on a reused connection.
 async fn serve(mut client: TcpStream, upstream: &str, plan: &Mutex<Plan>) -> std::io::Result<()> {
     let mut buf = Vec::new();
-    loop {
+    {
         let Some(body) = read_request(&mut client, &mut buf).await? else { return Ok(()) };
         let fault = plan.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next();
         let answer = match fault {
@@ -208,6 +210,7 @@ async fn serve(mut client: TcpStream, upstream: &str, plan: &Mutex<Plan>) -> std
             }
         };
         client.write_all(&answer).await?;
+        client.shutdown().await
     }
 }
 
@@ -268,7 +271,7 @@ async fn forward(upstream: &str, body: &[u8]) -> std::io::Result<Vec<u8>> {
 
 fn respond(status: u16, reason: &str, extra: &str, body: &[u8], length: Option<usize>) -> Vec<u8> {
     let mut out = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}\r\n",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
         length.unwrap_or(body.len())
     )
     .into_bytes();

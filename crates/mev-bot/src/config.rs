@@ -259,6 +259,11 @@ pub struct PipelineConfig {
     /// Consecutive unhealthy blocks before a position becomes an
     /// [`Opportunity`](crate::Opportunity). Default 2.
     pub confirmations: u64,
+    /// Emit the opportunity again at every further block the position stays liquidatable
+    /// (a liquidation that failed or was not taken is offered again), instead of once per
+    /// unhealthy streak. Default false (once), which keeps recordings replaying to the same
+    /// output; a liquidation bot that retries wants true.
+    pub opportunity_every_block: bool,
     /// Health factor (WAD, `1e18` = 1.0) below which a position is re-read from chain every
     /// block, and below which a position repriced locally after a price move is re-read at
     /// once. Default `1.01e18`: interest moves a health factor by far less than 1 % within a
@@ -282,6 +287,7 @@ impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
             confirmations: 2,
+            opportunity_every_block: false,
             watch_health_factor: U256::from(1_010_000_000_000_000_000u64),
             sweep_seconds: 30,
             max_reorg_depth: 64,

@@ -212,6 +212,7 @@ impl Stall {
                 "head advancing again"
             );
             metrics::gauge!("mev_bot_head_stalled").set(0.0);
+            super::health_endpoint::set_stalled(false);
         }
         self.since = Instant::now();
         self.stalled = false;
@@ -221,6 +222,7 @@ impl Stall {
         if !self.stalled && self.since.elapsed() >= self.after {
             self.stalled = true;
             metrics::gauge!("mev_bot_head_stalled").set(1.0);
+            super::health_endpoint::set_stalled(true);
             metrics::counter!("mev_bot_stalls_total").increment(1);
             tracing::warn!(
                 no_new_block_ms = self.since.elapsed().as_millis() as u64,

@@ -6,6 +6,7 @@ mod decode;
 mod error;
 mod follow;
 mod health;
+mod health_endpoint;
 mod output;
 mod rebuild;
 mod record;

@@ -9,7 +9,7 @@ use super::{
     args::OutputArgs,
     error::Result,
     follow::{Limits, connect, follow},
-    init_tracing,
+    health_endpoint, init_tracing,
     output::{OpportunitySink, print_summary, progress, serve_metrics},
     runtime,
     store::failover_store,
@@ -41,17 +41,24 @@ pub(super) struct RunArgs {
     /// Polling interval for http(s) endpoints, milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     poll_ms: u64,
+    /// Serve GET /readyz (200 once bootstrapped) and GET /healthz (503 while the head is
+    /// stalled or Redis is unreachable) on ADDR (e.g. 127.0.0.1:9101).
+    #[arg(long, value_name = "ADDR")]
+    health_addr: Option<std::net::SocketAddr>,
     #[command(flatten)]
     output: OutputArgs,
 }
 
 pub(super) fn run(args: RunArgs) -> Result<()> {
-    let RunArgs { rpc_urls, config, redis_url, blocks, poll_ms, output } = args;
+    let RunArgs { rpc_urls, config, redis_url, blocks, poll_ms, health_addr, output } = args;
     let config = BotConfig::load(&config)?;
     let urls: Vec<String> = rpc_urls.into_iter().chain(config.rpc_urls.iter().cloned()).collect();
     runtime()?.block_on(async {
         init_tracing("info");
         serve_metrics(&output)?;
+        if let Some(addr) = health_addr {
+            health_endpoint::serve(addr).await?;
+        }
         let mut sink = OpportunitySink::open(output.output.as_deref())?;
         let reader = connect(&urls, &config.follow).await?;
         let store = failover_store(redis_url).await?;
@@ -59,6 +66,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
             .bot_config(&config)
             .bootstrap_at_latest()
             .await?;
+        health_endpoint::set_ready();
         let mut all = Vec::new();
         let limits = Limits { blocks, poll: Duration::from_millis(poll_ms.max(1)) };
         follow(

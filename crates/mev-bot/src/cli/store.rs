@@ -77,7 +77,9 @@ pub(super) async fn failover_store(redis_url: Option<String>) -> Result<Arc<dyn 
             "Redis does not answer; positions stay in memory until it does"
         );
     }
-    Ok(Arc::new(store))
+    let store = Arc::new(store);
+    super::health_endpoint::watch_store(store.clone());
+    Ok(store)
 }
 
 #[cfg(test)]

@@ -26,13 +26,16 @@ pub(crate) struct Recorded {
 ///
 /// Every re-read position is written (the write refreshes its TTL); a position without debt is
 /// removed. A verdict goes to [`PositionStore::update_health`] — the one unhealthy streak —
-/// where it can change the streak (unhealthy now, or unhealthy before), once per block.
+/// where it can change the streak (unhealthy now, or unhealthy before), once per block. A
+/// streak reaching `confirmations` is an opportunity (and so is every longer one when
+/// `every_block`).
 pub(crate) async fn record(
     m: &mut MarketState,
     store: &dyn PositionStore,
     read: Vec<ChainPosition>,
     block: u64,
     confirmations: u64,
+    every_block: bool,
 ) -> Result<Recorded> {
     let mut out = Recorded { refreshed: read.len(), ..Recorded::default() };
     let mut writes: Vec<Position> = Vec::with_capacity(read.len());
@@ -71,7 +74,7 @@ pub(crate) async fn record(
     for (user, result) in counts {
         let count = result.map_err(BotError::store("recording health"))?.unwrap_or(0);
         m.set_streak(user, count);
-        if count == confirmations
+        if (count == confirmations || (every_block && count > confirmations))
             && let Some(t) = m.get(&user)
         {
             out.opportunities.push(opportunity(m, block, t));

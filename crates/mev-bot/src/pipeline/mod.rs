@@ -334,7 +334,9 @@ impl Pipeline {
         }
         let t = Instant::now();
         let span = tracing::debug_span!("health", market = %m.name);
-        let recorded = health::record(m, &*self.store, read, block, self.config.confirmations)
+        let (confirmations, every) =
+            (self.config.confirmations, self.config.opportunity_every_block);
+        let recorded = health::record(m, &*self.store, read, block, confirmations, every)
             .instrument(span)
             .await?;
         if critical {

@@ -302,3 +302,19 @@ async fn a_failed_sweep_does_not_fail_the_block() {
     assert!(report.positions_swept >= 60, "swept {}", report.positions_swept);
     assert_consistent(&p);
 }
+
+#[tokio::test]
+async fn opportunities_can_repeat_every_block_while_liquidatable() {
+    let mut s = Synthetic::new(2_000);
+    let config = PipelineConfig { opportunity_every_block: true, ..PipelineConfig::default() };
+    let mut p = s.pipeline_with(Arc::new(InMemoryPositionStore::new()), config).await.unwrap();
+    p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
+    let second = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
+    let third = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
+    assert!(!second.opportunities.is_empty());
+    let again: HashSet<Address> = third.opportunities.iter().map(|o| o.user).collect();
+    for o in &second.opportunities {
+        assert!(again.contains(&o.user), "{} offered again", o.user);
+    }
+    assert!(third.opportunities.iter().all(|o| o.blocks_unhealthy == 3));
+}

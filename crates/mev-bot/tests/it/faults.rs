@@ -14,9 +14,23 @@ use mev_position_cache::{PositionStore, RedisConfig, RedisPositionStore, test_ut
 use mev_rebuild::{AaveV3Protocol, LendingProtocol};
 
 use crate::{
-    market::DevnetMarket,
+    market::{DevnetMarket, free_port},
     pipeline_cli::{finish, log_has, spawn, temp_dir, wait_for},
 };
+
+/// `GET path` on `addr`: the status line and the body.
+fn get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let Ok(mut conn) = std::net::TcpStream::connect(addr) else {
+        return (String::new(), String::new());
+    };
+    let _ = write!(conn, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let mut text = String::new();
+    let _ = conn.read_to_string(&mut text);
+    let status = text.lines().next().unwrap_or_default().to_owned();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    (status, body)
+}
 
 /// The block numbers of the run's progress lines (`block N: …`), in order.
 fn processed(log: &str) -> Vec<u64> {
@@ -47,6 +61,7 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
     let config_path = dir.join("bot.toml");
     std::fs::write(&config_path, toml::to_string(&config).unwrap()).unwrap();
     let log = dir.join("run.log");
+    let health: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let mut child = spawn(
         &[
             "run".into(),
@@ -58,10 +73,14 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
             redis.url(),
             "--poll-ms".into(),
             "50".into(),
+            "--health-addr".into(),
+            health.to_string(),
         ],
         &log,
     );
     wait_for(&mut child, "the bootstrap", || log_has(&log, "bootstrapped")).await;
+    wait_for(&mut child, "readiness", || get(health, "/readyz").0.contains("200")).await;
+    assert!(get(health, "/healthz").0.contains("200"), "{:?}", get(health, "/healthz"));
     let start = d.block_number().await.unwrap();
     let b = &market.borrowers;
     let usdc = market.aave.asset("USDC").unwrap();
@@ -89,10 +108,14 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
     d.mine(1).await.unwrap();
     let text = || std::fs::read_to_string(&log).unwrap_or_default();
     wait_for(&mut child, "the stall warning", || text().contains("head stalled")).await;
+    let (status, body) = get(health, "/healthz");
+    assert!(status.contains("503") && body.contains(r#""head_stalled":true"#), "{status} {body}");
     proxy.hang(None);
     d.mine(1).await.unwrap();
     let head = d.block_number().await.unwrap();
     wait_for(&mut child, "the last block", || processed(&text()).last() == Some(&head)).await;
+    let (status, body) = get(health, "/healthz");
+    assert!(status.contains("200"), "healthy again: {status} {body}");
 
     // SIGTERM: exit 0 with the summary.
     let pid = child.id().to_string();
