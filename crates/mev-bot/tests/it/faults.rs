@@ -148,3 +148,70 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
     }
     assert!(stored.values().any(|p| p.health_factor < Some(U256::from(10u64).pow(U256::from(18)))));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_redis_password_stops_the_run_and_a_healthy_redis_never_fails_over() {
+    use mev_position_cache::test_utils::RedisServerOptions;
+    let market = DevnetMarket::start().await;
+    let redis = tokio::task::spawn_blocking(|| {
+        RedisServer::start_with(RedisServerOptions {
+            extra_args: vec!["--requirepass".into(), "s3cret".into()],
+            ..Default::default()
+        })
+    })
+    .await
+    .unwrap()
+    .expect("redis-server with a password");
+    let dir = temp_dir("redis-auth");
+    let config = crate::pipeline_cli::write_config(&market, &dir);
+    let url = |password: &str| format!("redis://:{password}@127.0.0.1:{}", redis.port());
+    let args = |password: &str| -> Vec<String> {
+        vec![
+            "run".into(),
+            "--rpc-url".into(),
+            market.devnet.rpc_url().into(),
+            "--config".into(),
+            config.display().to_string(),
+            "--redis-url".into(),
+            url(password),
+            "--blocks".into(),
+            "1".into(),
+            "--poll-ms".into(),
+            "20".into(),
+        ]
+    };
+
+    // The wrong password: exit 2 naming the cause, the password nowhere.
+    let log = dir.join("wrong.log");
+    let child = spawn(&args("hunter2"), &log);
+    let out = finish(child).await;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("WRONGPASS") || text.contains("NOAUTH") || text.contains("auth"),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+
+    // The right one: Redis from the first call, no failover, positions stored there.
+    let log = dir.join("right.log");
+    let metrics: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut a = args("s3cret");
+    a.extend(["--metrics-addr".into(), metrics.to_string()]);
+    let mut child = spawn(&a, &log);
+    wait_for(&mut child, "the bootstrap", || log_has(&log, "bootstrapped")).await;
+    let body = tokio::task::spawn_blocking(move || crate::market::scrape(metrics)).await.unwrap();
+    let body = body.expect("metrics");
+    assert!(
+        !body.lines().any(|l| l.starts_with("position_cache_failover_total") && !l.ends_with(" 0")),
+        "{body}"
+    );
+    market.devnet.mine(1).await.unwrap();
+    let out = finish(child).await;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Redis connected") && !text.contains("s3cret"), "{text}");
+    assert!(!text.contains("in memory"), "no failover at start: {text}");
+    let store = RedisPositionStore::connect(RedisConfig::new(url("s3cret"))).await.unwrap();
+    assert_eq!(store.get_all().await.unwrap().len(), market.borrowers.len());
+}
