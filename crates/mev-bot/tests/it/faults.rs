@@ -131,22 +131,11 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
     assert_eq!(blocks, (start + 1..=head).collect::<Vec<_>>(), "{text}");
 
     // The store equals the chain: every borrower, nothing else, exact at its block.
+    assert_store_equals_chain(&market, &redis.url(), head).await;
     let store = RedisPositionStore::connect(RedisConfig::new(redis.url())).await.unwrap();
-    let stored: BTreeMap<Address, _> =
-        store.get_all().await.unwrap().into_iter().map(|p| (p.user, p)).collect();
-    let chain: Arc<dyn ChainReader> = Arc::new(ProviderChain::new(d.provider().clone()));
-    let protocol = AaveV3Protocol::connect(&*chain, market.aave_config(), head).await.unwrap();
-    let now = protocol.read_positions(&*chain, b, head).await.unwrap();
-    let with_debt: Vec<Address> =
-        now.iter().filter(|p| p.has_debt()).map(|p| p.position.user).collect();
-    assert_eq!(stored.keys().copied().collect::<Vec<_>>(), with_debt);
-    for (user, p) in &stored {
-        let at = p.last_update_block;
-        let read = protocol.read_positions(&*chain, &[*user], at).await.unwrap().remove(0);
-        assert_eq!((&read.position.collateral, &read.position.debt), (&p.collateral, &p.debt));
-        assert_eq!(Some(read.health.health_factor.wad()), p.health_factor, "{user} at {at}");
-    }
-    assert!(stored.values().any(|p| p.health_factor < Some(U256::from(10u64).pow(U256::from(18)))));
+    let wad = U256::from(10u64).pow(U256::from(18));
+    let stored = store.get_all().await.unwrap();
+    assert!(stored.iter().any(|p| p.health_factor < Some(wad)), "the WETH drop shows");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -214,4 +203,79 @@ async fn a_wrong_redis_password_stops_the_run_and_a_healthy_redis_never_fails_ov
     assert!(!text.contains("in memory"), "no failover at start: {text}");
     let store = RedisPositionStore::connect(RedisConfig::new(url("s3cret"))).await.unwrap();
     assert_eq!(store.get_all().await.unwrap().len(), market.borrowers.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_past_the_ttl_and_back_empty_is_refilled_within_a_sweep_window() {
+    let market = DevnetMarket::start().await;
+    let d = &market.devnet;
+    let mut redis = RedisServer::start().expect("redis-server");
+    let dir = temp_dir("redis-outage");
+    let config = crate::pipeline_cli::write_config(&market, &dir);
+    let log = dir.join("run.log");
+    let mut child = spawn(
+        &[
+            "run".into(),
+            "--rpc-url".into(),
+            d.rpc_url().into(),
+            "--config".into(),
+            config.display().to_string(),
+            "--redis-url".into(),
+            redis.url(),
+            "--poll-ms".into(),
+            "50".into(),
+        ],
+        &log,
+    );
+    wait_for(&mut child, "the bootstrap", || log_has(&log, "bootstrapped")).await;
+    let b = &market.borrowers;
+    let usdc = market.aave.asset("USDC").unwrap();
+    let ten = market.aave.units(usdc, 10).unwrap();
+
+    // Redis dies for 70 s — longer than the 60 s TTL — while borrowers keep borrowing, then
+    // comes back empty (it keeps nothing on disk).
+    redis.kill().expect("kill redis");
+    let outage = std::time::Instant::now();
+    let mut i = 0;
+    while outage.elapsed() < Duration::from_secs(70) {
+        market.aave.borrow(b[i % 2], usdc, ten).await.expect("borrow");
+        i += 1;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(child.try_wait().expect("child").is_none(), "mev-bot exited during the outage");
+    }
+    redis.restart().expect("restart redis");
+    // One sweep window (30 s of chain time, a block a second) later, Redis holds the chain.
+    for _ in 0..33 {
+        d.mine(1).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let head = d.block_number().await.unwrap();
+    let text = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_for(&mut child, "the last block", || processed(&text()).last() == Some(&head)).await;
+    assert_store_equals_chain(&market, &redis.url(), head).await;
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let output = finish(child).await;
+    assert!(output.status.success(), "{}", text());
+}
+
+/// Redis at `url` holds exactly the market's borrowers with debt at `head`, each equal to the
+/// chain at the block it was read at.
+async fn assert_store_equals_chain(market: &DevnetMarket, url: &str, head: u64) {
+    let store = RedisPositionStore::connect(RedisConfig::new(url.to_owned())).await.unwrap();
+    let stored: BTreeMap<Address, _> =
+        store.get_all().await.unwrap().into_iter().map(|p| (p.user, p)).collect();
+    let chain: Arc<dyn ChainReader> =
+        Arc::new(ProviderChain::new(market.devnet.provider().clone()));
+    let protocol = AaveV3Protocol::connect(&*chain, market.aave_config(), head).await.unwrap();
+    let now = protocol.read_positions(&*chain, &market.borrowers, head).await.unwrap();
+    let with_debt: Vec<Address> =
+        now.iter().filter(|p| p.has_debt()).map(|p| p.position.user).collect();
+    assert_eq!(stored.keys().copied().collect::<Vec<_>>(), with_debt);
+    for (user, p) in &stored {
+        let at = p.last_update_block;
+        let read = protocol.read_positions(&*chain, &[*user], at).await.unwrap().remove(0);
+        assert_eq!((&read.position.collateral, &read.position.debt), (&p.collateral, &p.debt));
+        assert_eq!(Some(read.health.health_factor.wad()), p.health_factor, "{user} at {at}");
+    }
 }
