@@ -2,7 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
-mod decimal;
+pub mod decimal;
 mod error;
 mod events;
 mod follow_config;

@@ -30,14 +30,6 @@ impl MarketConfig {
         }
     }
 
-    /// The market's first block worth scanning.
-    pub const fn start_block(&self) -> u64 {
-        match self {
-            Self::AaveV3(c) => c.start_block,
-            Self::CompoundV2(c) => c.start_block,
-        }
-    }
-
     /// Connects the market at block `block`: reads its reserve (or cToken) list, oracle and
     /// configuration through `reader`, and returns the adapter.
     ///

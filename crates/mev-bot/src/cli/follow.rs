@@ -4,15 +4,54 @@
 //! blocks or at SIGINT, SIGTERM or SIGHUP.
 
 use std::{
+    path::PathBuf,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use mev_bot::{BlockReport, BotError, ChainEvent, FollowConfig, Pipeline, RpcChain};
+use clap::Args;
+use mev_bot::{BlockReport, BotConfig, BotError, ChainEvent, FollowConfig, Pipeline, RpcChain};
 use mev_chain::{ChainReader, Counted, Fallback, Metered, Retry, Timeout, redact};
 use tokio::sync::watch;
 
 use super::error::{CliError, Result};
+
+/// What `run` and `record` share: where the chain is, what to watch, when to stop.
+#[derive(Debug, Args)]
+pub(super) struct LiveArgs {
+    /// JSON-RPC endpoint: http(s):// (polling) or ws(s):// (newHeads subscription).
+    /// Repeatable (or comma-separated in MEV_BOT_RPC_URL): later ones are fallbacks, after the
+    /// configuration's rpc_urls are added.
+    #[arg(
+        long = "rpc-url",
+        value_name = "URL",
+        env = "MEV_BOT_RPC_URL",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    rpc_urls: Vec<String>,
+    /// TOML file naming the markets, pools and price feeds to watch (see docs/operations.md).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Stop after this many blocks (default: run until Ctrl-C).
+    #[arg(long, value_name = "N")]
+    blocks: Option<u64>,
+    /// Polling interval for http(s) endpoints, milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    poll_ms: u64,
+}
+
+impl LiveArgs {
+    /// The configuration (its `rpc_urls` moved out: URLs carry API keys and stay out of
+    /// recordings), every endpoint (flags first), and the loop's limits.
+    pub(super) fn load(self) -> Result<(BotConfig, Vec<String>, Limits)> {
+        let mut config = BotConfig::load(&self.config)?;
+        let urls = self.rpc_urls.into_iter().chain(std::mem::take(&mut config.rpc_urls)).collect();
+        let limits =
+            Limits { blocks: self.blocks, poll: Duration::from_millis(self.poll_ms.max(1)) };
+        Ok((config, urls, limits))
+    }
+}
 
 /// The live chain: every endpoint bounded by the request timeout, transient errors retried over
 /// the endpoints in turn, requests counted (for the summary) and metered (for Prometheus).

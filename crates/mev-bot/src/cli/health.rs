@@ -6,7 +6,7 @@ use clap::Args;
 use mev_chain::ChainReader;
 use mev_health_calc::AaveAccountData;
 use mev_rebuild::{AaveV3Config, AaveV3Protocol, HealthInputs, LendingProtocol, RebuildError};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::{
     args::{AaveArgs, ChainArgs, ProtocolArg},
@@ -48,21 +48,16 @@ pub(super) fn health(args: HealthArgs) -> Result<()> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 struct AaveHealth {
     /// Health factor, WAD (`1e18` = 1.0); `U256::MAX` when the user has no debt.
-    #[serde(serialize_with = "decimal")]
+    #[serde(serialize_with = "mev_bot::decimal::serialize")]
     health_factor: U256,
     /// Collateral value, base currency units (the oracle's unit, 1e8 = 1 USD on most markets).
-    #[serde(serialize_with = "decimal")]
+    #[serde(serialize_with = "mev_bot::decimal::serialize")]
     total_collateral_base: U256,
     /// Debt value, base currency units.
-    #[serde(serialize_with = "decimal")]
+    #[serde(serialize_with = "mev_bot::decimal::serialize")]
     total_debt_base: U256,
     /// Whether `liquidationCall` accepts the position: health factor below `1e18`.
     liquidatable: bool,
-}
-
-/// A `U256` as a decimal string.
-fn decimal<S: Serializer>(value: &U256, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(value)
 }
 
 impl From<&AaveAccountData> for AaveHealth {

@@ -1,15 +1,15 @@
 //! `mev-bot record`: the pipeline live, written down as a [`Recording`] that `replay` runs
 //! offline.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc};
 
 use clap::Args;
-use mev_bot::{BotConfig, Pipeline, RECORDING_FORMAT, Recording, RecordingReader};
+use mev_bot::{Pipeline, RECORDING_FORMAT, Recording, RecordingReader};
 use mev_position_cache::{InMemoryPositionStore, PositionStore};
 
 use super::{
     error::Result,
-    follow::{Limits, connect, follow},
+    follow::{LiveArgs, connect, follow},
     init_tracing,
     output::progress,
     runtime,
@@ -17,38 +17,19 @@ use super::{
 
 #[derive(Debug, Args)]
 pub(super) struct RecordArgs {
-    /// JSON-RPC endpoint, as for `run` (repeatable; MEV_BOT_RPC_URL).
-    #[arg(
-        long = "rpc-url",
-        value_name = "URL",
-        env = "MEV_BOT_RPC_URL",
-        hide_env_values = true,
-        value_delimiter = ','
-    )]
-    rpc_urls: Vec<String>,
-    /// TOML file naming the markets, pools and price feeds to watch.
-    #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    #[command(flatten)]
+    live: LiveArgs,
     /// Where to write the recording (JSON).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Stop after this many blocks (default: until Ctrl-C).
-    #[arg(long, value_name = "N")]
-    blocks: Option<u64>,
-    /// Polling interval for http(s) endpoints, milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 1000)]
-    poll_ms: u64,
     /// Text stored in the recording describing the scenario.
     #[arg(long, default_value = "")]
     description: String,
 }
 
 pub(super) fn record(args: RecordArgs) -> Result<()> {
-    let RecordArgs { rpc_urls, config, out, blocks, poll_ms, description } = args;
-    let mut config = BotConfig::load(&config)?;
-    let urls: Vec<String> = rpc_urls.into_iter().chain(config.rpc_urls.iter().cloned()).collect();
-    // URLs carry API keys: they stay out of the recording.
-    config.rpc_urls.clear();
+    let RecordArgs { live, out, description } = args;
+    let (config, urls, limits) = live.load()?;
     runtime()?.block_on(async {
         init_tracing("info");
         let reader = connect(&urls, &config.follow).await?;
@@ -63,7 +44,6 @@ pub(super) fn record(args: RecordArgs) -> Result<()> {
         let start = pipeline.head();
         let mut events = Vec::new();
         let mut opportunities = Vec::new();
-        let limits = Limits { blocks, poll: Duration::from_millis(poll_ms.max(1)) };
         follow(
             &mut pipeline,
             &*reader,

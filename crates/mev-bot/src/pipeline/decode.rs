@@ -95,12 +95,12 @@ impl Routes {
         let decoded: Vec<DecodedLog> =
             logs.iter().filter_map(|l| self.decoder.decode(l).ok()).collect();
         let mut routed = Routed {
+            decoded,
             pool_events: Vec::new(),
             touched: vec![HashSet::new(); markets],
             price_moved: vec![false; markets],
-            decoded: Vec::new(),
         };
-        for (i, log) in decoded.iter().enumerate() {
+        for (i, log) in routed.decoded.iter().enumerate() {
             for change in log.state_changes() {
                 match change {
                     StateChange::Pool { pool, .. } if self.pools.contains_key(&pool) => {
@@ -125,7 +125,6 @@ impl Routes {
                 }
             }
         }
-        routed.decoded = decoded;
         routed
     }
 }

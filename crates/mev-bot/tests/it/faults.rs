@@ -66,7 +66,8 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
         &[
             "run".into(),
             "--rpc-url".into(),
-            proxy.url().into(),
+            // A provider-style API key in the path: it must reach no output.
+            format!("{}/v2/SECRET-API-KEY", proxy.url()),
             "--config".into(),
             config_path.display().to_string(),
             "--redis-url".into(),
@@ -125,6 +126,7 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
     assert!(output.status.success(), "{:?}: {text}", output.status);
     assert!(text.contains("summary"), "{text}");
     assert!(proxy.stats().faults >= 20, "{:?}", proxy.stats());
+    assert!(text.contains("transport error") && !text.contains("SECRET-API-KEY"), "{text}");
 
     // Every block exactly once, in order.
     let blocks = processed(&text);
