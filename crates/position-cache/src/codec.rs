@@ -52,8 +52,8 @@ pub(crate) fn write(position: &Position) -> Option<String> {
     }
     let _ = write!(
         out,
-        r#","last_update_block":{},"blocks_unhealthy":{}}}"#,
-        position.last_update_block, position.blocks_unhealthy
+        r#","last_update_block":{},"last_health_block":{},"blocks_unhealthy":{}}}"#,
+        position.last_update_block, position.last_health_block, position.blocks_unhealthy
     );
     Some(out)
 }
@@ -114,6 +114,9 @@ pub(crate) fn read(bytes: &[u8]) -> Option<Position> {
     let health_factor = if r.eat_str(br#","health_factor":""#) { Some(r.amount()?) } else { None };
     r.expect(br#","last_update_block":"#)?;
     let last_update_block = r.number()?;
+    // Absent in records written before the field existed.
+    let last_health_block =
+        if r.eat_str(br#","last_health_block":"#) { r.number()? } else { 0 };
     r.expect(br#","blocks_unhealthy":"#)?;
     let blocks_unhealthy = r.number()?;
     r.expect(b"}")?;
@@ -127,6 +130,7 @@ pub(crate) fn read(bytes: &[u8]) -> Option<Position> {
         debt,
         health_factor,
         last_update_block,
+        last_health_block,
         blocks_unhealthy,
     })
 }
@@ -290,6 +294,7 @@ mod tests {
             debt in prop::collection::vec((any::<[u8; 20]>(), any_u256()), 0..4),
             health_factor in prop::option::of(any_u256()),
             last_update_block in any::<u64>(),
+            last_health_block in any::<u64>(),
             blocks_unhealthy in any::<u64>(),
         ) -> Position {
             Position {
@@ -309,6 +314,7 @@ mod tests {
                     .collect(),
                 health_factor,
                 last_update_block,
+                last_health_block,
                 blocks_unhealthy,
             }
         }

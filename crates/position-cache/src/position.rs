@@ -13,19 +13,21 @@ use crate::{
 /// One user's open lending position on one protocol, as cached between blocks.
 ///
 /// On the wire it is a JSON object. It is written in the multi-leg format, amounts as decimal
-/// strings, with `last_update_block` and `blocks_unhealthy` always the last two fields (the
-/// Redis scripts rely on that to update the counter in place):
+/// strings, with `last_update_block`, `last_health_block` and `blocks_unhealthy` always the last
+/// three fields (the Redis scripts rely on that to update the streak in place):
 ///
 /// ```json
 /// {"protocol":"aave-v3","user":"0x…","collateral":[{"asset":"0x…","amount":"1000000000000000000",
 ///  "liquidation_threshold":"0.80"}],"debt":[{"asset":"0x…","amount":"1500000000"}],
-///  "health_factor":"1050000000000000000","last_update_block":1000,"blocks_unhealthy":0}
+///  "health_factor":"1050000000000000000","last_update_block":1000,"last_health_block":1000,
+///  "blocks_unhealthy":0}
 /// ```
 ///
 /// It also reads the reference bot's single-asset format (`collateral_asset`,
 /// `collateral_amount`, `debt_asset`, `debt_amount`, top-level `liquidation_threshold`); amounts
 /// may be JSON numbers of any size or strings and are read without loss. When both formats are
-/// present in one object the leg arrays win.
+/// present in one object the leg arrays win. A record without `last_health_block` (the reference
+/// bot's, or this crate's before 0.2) reads as 0: no verdict block known.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "WirePosition")]
 pub struct Position {
@@ -43,7 +45,12 @@ pub struct Position {
     pub health_factor: Option<U256>,
     /// Block number at which this position was last written or health-checked.
     pub last_update_block: u64,
-    /// Consecutive health checks (blocks) this position has been unhealthy. Maintained by
+    /// Block number of the last health verdict counted in
+    /// [`blocks_unhealthy`](Self::blocks_unhealthy); 0 when none is known. Maintained with the
+    /// counter by [`PositionStore::update_health`](crate::PositionStore::update_health), which
+    /// uses it to count each block once; upserts keep the stored value.
+    pub last_health_block: u64,
+    /// Consecutive blocks this position has been unhealthy. Maintained by
     /// [`PositionStore::update_health`](crate::PositionStore::update_health); upserts keep the
     /// stored value.
     pub blocks_unhealthy: u64,
@@ -84,6 +91,7 @@ impl Position {
             debt: Vec::new(),
             health_factor: None,
             last_update_block: 0,
+            last_health_block: 0,
             blocks_unhealthy: 0,
         }
     }
@@ -129,6 +137,40 @@ impl Position {
         self
     }
 
+    /// Sets [`last_health_block`](Self::last_health_block) (a block number).
+    #[must_use]
+    pub const fn with_last_health_block(mut self, block: u64) -> Self {
+        self.last_health_block = block;
+        self
+    }
+
+    /// Applies one health verdict at `block` to the streak, by the rule every
+    /// [`PositionStore::update_health`](crate::PositionStore::update_health) follows, and returns
+    /// whether it applied. For implementors of the trait outside this crate.
+    ///
+    /// - an older block than [`last_health_block`](Self::last_health_block) is ignored (`false`);
+    /// - a healthy verdict resets the counter to 0;
+    /// - an unhealthy one at the next block (or with no verdict block known) adds one; at the
+    ///   same block it keeps a running streak (starting one at 1 if that block's earlier verdict
+    ///   was healthy), so a repeated block never counts twice; after a skipped block it restarts
+    ///   the streak at 1, as [`ConfirmationTracker`] does with no gap allowed.
+    ///
+    /// When applied, `last_health_block` becomes `block` and `last_update_block` at least
+    /// `block`.
+    ///
+    /// [`ConfirmationTracker`]: https://docs.rs/mev-health-calc/latest/mev_health_calc/struct.ConfirmationTracker.html
+    pub fn record_health(&mut self, is_healthy: bool, block: u64) -> bool {
+        let Some(count) =
+            next_streak(self.blocks_unhealthy, self.last_health_block, is_healthy, block)
+        else {
+            return false;
+        };
+        self.blocks_unhealthy = count;
+        self.last_health_block = block;
+        self.last_update_block = self.last_update_block.max(block);
+        true
+    }
+
     /// Parses a position from JSON bytes in either wire format.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         if let Some(position) = codec::read(bytes) {
@@ -149,6 +191,29 @@ impl Position {
     pub fn validate(&self) -> Result<()> {
         validate_protocol(&self.protocol)
     }
+}
+
+/// The counter after a verdict at `block`, given the stored `count` and verdict block
+/// `health_block` (0: unknown); `None` when `block` is older and the verdict is ignored. The rule
+/// of [`Position::record_health`], shared with the memory store and mirrored by the Redis script.
+pub(crate) const fn next_streak(
+    count: u64,
+    health_block: u64,
+    healthy: bool,
+    block: u64,
+) -> Option<u64> {
+    if health_block != 0 && block < health_block {
+        return None;
+    }
+    Some(if healthy {
+        0
+    } else if health_block == 0 || block == health_block.saturating_add(1) {
+        count.saturating_add(1)
+    } else if block == health_block {
+        if count == 0 { 1 } else { count }
+    } else {
+        1
+    })
 }
 
 pub(crate) fn validate_protocol(protocol: &str) -> Result<()> {
@@ -194,6 +259,8 @@ struct WirePosition {
     #[serde(default)]
     last_update_block: u64,
     #[serde(default)]
+    last_health_block: u64,
+    #[serde(default)]
     blocks_unhealthy: u64,
 }
 
@@ -232,6 +299,7 @@ impl TryFrom<WirePosition> for Position {
             debt,
             health_factor: w.health_factor.map(|h| h.0),
             last_update_block: w.last_update_block,
+            last_health_block: w.last_health_block,
             blocks_unhealthy: w.blocks_unhealthy,
         })
     }
@@ -304,12 +372,49 @@ mod tests {
             .with_debt(Address::repeat_byte(3), U256::from(10).pow(U256::from(30)))
             .with_health_factor(U256::from(1_050_000_000_000_000_000_u64))
             .at_block(42)
+            .with_last_health_block(41)
             .with_blocks_unhealthy(3);
         let json = p.to_json().unwrap();
-        assert!(json.ends_with(r#","last_update_block":42,"blocks_unhealthy":3}"#), "{json}");
+        assert!(
+            json.ends_with(r#","last_update_block":42,"last_health_block":41,"blocks_unhealthy":3}"#),
+            "{json}"
+        );
         assert!(json.contains(r#""user":"0xabababababababababababababababababababab""#));
         assert!(json.contains(r#""liquidation_threshold":"0.80""#));
         assert_eq!(Position::from_json(json.as_bytes()).unwrap(), p);
+    }
+
+    #[test]
+    fn health_verdicts_count_each_block_once() {
+        let mut p = Position::new("aave-v3", Address::ZERO).with_blocks_unhealthy(4);
+        // No verdict block known (a legacy record): counts on.
+        assert!(p.record_health(false, 10));
+        assert_eq!((p.blocks_unhealthy, p.last_health_block, p.last_update_block), (5, 10, 10));
+        // The same block again, healthy or not, never counts twice.
+        assert!(p.record_health(false, 10));
+        assert_eq!(p.blocks_unhealthy, 5);
+        assert!(p.record_health(false, 11));
+        assert_eq!(p.blocks_unhealthy, 6);
+        // An older block is ignored.
+        assert!(!p.record_health(true, 9));
+        assert_eq!((p.blocks_unhealthy, p.last_health_block), (6, 11));
+        // A skipped block restarts the streak.
+        assert!(p.record_health(false, 13));
+        assert_eq!(p.blocks_unhealthy, 1);
+        // Healthy resets; an unhealthy verdict at that same block starts a streak at 1.
+        assert!(p.record_health(true, 14));
+        assert_eq!(p.blocks_unhealthy, 0);
+        assert!(p.record_health(false, 14));
+        assert_eq!(p.blocks_unhealthy, 1);
+        // last_update_block never moves back.
+        let mut q = p.clone().at_block(100);
+        assert!(q.record_health(false, 15));
+        assert_eq!((q.last_update_block, q.last_health_block), (100, 15));
+        // Saturates instead of overflowing.
+        let mut r = Position::new("x", Address::ZERO).with_blocks_unhealthy(u64::MAX);
+        assert!(r.record_health(false, u64::MAX));
+        assert!(r.record_health(false, u64::MAX));
+        assert_eq!(r.blocks_unhealthy, u64::MAX);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     config::DEFAULT_TTL_SECS,
     error::{Result, StoreError},
-    position::{Position, validate_protocol},
+    position::{Position, next_streak, validate_protocol},
     store::{CursorState, PositionStore, ScanCursor, ScanPage, StoreStats},
 };
 
@@ -164,8 +164,9 @@ impl InMemoryPositionStore {
         }
     }
 
-    /// Sets the counter and block of a stored live position without touching its data (used by
-    /// the failover store to mirror Redis' answer).
+    /// Sets the counter and verdict block of a stored live position without touching its data
+    /// (used by the failover store to mirror Redis' answer to a verdict at `block`). A block older
+    /// than the mirrored verdict block only sets the counter: Redis ignored that verdict.
     pub(crate) fn mirror_health(&self, protocol: &str, user: Address, count: u64, block: u64) {
         let now = self.inner.clock.now_ms();
         if let Some(mut slot) = self.inner.map.get_mut(&self.inner.key(protocol, user))
@@ -173,7 +174,10 @@ impl InMemoryPositionStore {
             && &*slot.protocol == protocol
         {
             slot.blocks_unhealthy = count;
-            slot.last_update_block = block;
+            if block >= slot.last_health_block {
+                slot.last_health_block = block;
+                slot.last_update_block = slot.last_update_block.max(block);
+            }
             slot.expires_at = now.saturating_add(self.inner.ttl_ms);
         }
     }
@@ -387,11 +391,16 @@ impl PositionStore for InMemoryPositionStore {
         if !slot.is_live(now) || &*slot.protocol != protocol {
             return Ok(None);
         }
-        slot.blocks_unhealthy =
-            if is_healthy { 0 } else { slot.blocks_unhealthy.saturating_add(1) };
-        slot.last_update_block = block;
+        let Some(count) =
+            next_streak(slot.blocks_unhealthy, slot.last_health_block, is_healthy, block)
+        else {
+            return Ok(Some(slot.blocks_unhealthy));
+        };
+        slot.blocks_unhealthy = count;
+        slot.last_health_block = block;
+        slot.last_update_block = slot.last_update_block.max(block);
         slot.expires_at = now.saturating_add(self.inner.ttl_ms);
-        Ok(Some(slot.blocks_unhealthy))
+        Ok(Some(count))
     }
 
     async fn remove(&self, protocol: &str, user: Address) -> Result<bool> {

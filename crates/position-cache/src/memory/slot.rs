@@ -51,6 +51,7 @@ pub(super) struct Slot {
     pub(super) debt: InlineVec<DebtLeg, 1>,
     pub(super) health_factor: Option<U256>,
     pub(super) last_update_block: u64,
+    pub(super) last_health_block: u64,
     pub(super) blocks_unhealthy: u64,
     /// Expiry, in [`Clock`](super::clock::Clock) milliseconds.
     pub(super) expires_at: u64,
@@ -64,12 +65,14 @@ impl Slot {
             debt: InlineVec::new(&position.debt),
             health_factor: position.health_factor,
             last_update_block: position.last_update_block,
+            last_health_block: position.last_health_block,
             blocks_unhealthy: position.blocks_unhealthy,
             expires_at,
         }
     }
 
-    /// Overwrites the data with `position`'s, keeping the counter when `keep_counter`.
+    /// Overwrites the data with `position`'s, keeping the streak (counter and verdict block) when
+    /// `keep_counter`.
     pub(super) fn set(&mut self, position: &Position, keep_counter: bool, expires_at: u64) {
         self.collateral.set(&position.collateral);
         self.debt.set(&position.debt);
@@ -77,6 +80,7 @@ impl Slot {
         self.last_update_block = position.last_update_block;
         if !keep_counter {
             self.blocks_unhealthy = position.blocks_unhealthy;
+            self.last_health_block = position.last_health_block;
         }
         self.expires_at = expires_at;
     }
@@ -93,6 +97,7 @@ impl Slot {
             debt: self.debt.as_slice().to_vec(),
             health_factor: self.health_factor,
             last_update_block: self.last_update_block,
+            last_health_block: self.last_health_block,
             blocks_unhealthy: self.blocks_unhealthy,
         }
     }
@@ -131,6 +136,7 @@ mod tests {
             .with_debt(Address::repeat_byte(3), U256::from(6))
             .with_health_factor(U256::from(7))
             .at_block(8)
+            .with_last_health_block(7)
             .with_blocks_unhealthy(3);
         let now = 1_000;
         let mut slot = Slot::new("aave-v3".into(), &p, now);

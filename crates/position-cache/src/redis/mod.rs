@@ -244,7 +244,7 @@ impl RedisPositionStore {
         if !scripts::ends_with_counter(&json) {
             return Err(StoreError::invalid(
                 "position",
-                "serialized JSON does not end in blocks_unhealthy",
+                "serialized JSON does not end in last_health_block and blocks_unhealthy",
             ));
         }
         Ok(Prepared { key: Str::from(key), json: Str::from(json) })

@@ -26,16 +26,20 @@ async fn reference_records_read_exactly_and_update_in_place() {
     assert_eq!(p.debt[0].amount, U256::from(1_500_000_000_u64));
     assert_eq!((p.last_update_block, p.blocks_unhealthy), (1000, 0));
 
-    // The script patches only the two trailing fields; everything else stays byte for byte.
+    // The script patches only the trailing fields (adding the verdict block); everything else
+    // stays byte for byte.
     assert_eq!(store.update_health("moonwell", user, false, 1001).await.unwrap(), Some(1));
     let raw = redis_cli(port, &["GET", &key]).unwrap();
     assert_eq!(
         raw,
         REFERENCE.replace(
             r#""last_update_block":1000,"blocks_unhealthy":0"#,
-            r#""last_update_block":1001,"blocks_unhealthy":1"#
+            r#""last_update_block":1001,"last_health_block":1001,"blocks_unhealthy":1"#
         )
     );
+    // The same block again does not count twice; the next one does.
+    assert_eq!(store.update_health("moonwell", user, false, 1001).await.unwrap(), Some(1));
+    assert_eq!(store.update_health("moonwell", user, false, 1002).await.unwrap(), Some(2));
     let ttl: i64 = redis_cli(port, &["TTL", &key]).unwrap().parse().unwrap();
     assert!(ttl > 50, "TTL refreshed, got {ttl}");
 
@@ -49,7 +53,10 @@ async fn reference_records_read_exactly_and_update_in_place() {
     assert_eq!(store.update_health("moonwell", user, false, 6).await.unwrap(), Some(5));
     let p = store.get("moonwell", user).await.unwrap().unwrap();
     assert_eq!(p.collateral[0].amount, U256::from_str_radix(big, 10).unwrap());
-    assert_eq!((p.last_update_block, p.blocks_unhealthy), (6, 5));
+    assert_eq!((p.last_update_block, p.last_health_block, p.blocks_unhealthy), (6, 6, 5));
+    // Repeated and older blocks change nothing, on the slow path too.
+    assert_eq!(store.update_health("moonwell", user, false, 6).await.unwrap(), Some(5));
+    assert_eq!(store.update_health("moonwell", user, true, 5).await.unwrap(), Some(5));
     assert_eq!(store.update_health("moonwell", user, true, 7).await.unwrap(), Some(0));
 
     // An upsert over a reference record keeps its counter and rewrites it in the new format.
@@ -66,11 +73,15 @@ async fn reference_records_read_exactly_and_update_in_place() {
     .unwrap();
     let mut next = p.clone();
     next.last_update_block = 2000;
+    next.last_health_block = 1999;
     next.blocks_unhealthy = 0;
     store.upsert(&next).await.unwrap();
     let stored = store.get("moonwell", user).await.unwrap().unwrap();
-    assert_eq!(stored.blocks_unhealthy, 3);
+    assert_eq!((stored.blocks_unhealthy, stored.last_health_block), (3, 0), "the stored streak");
     assert_eq!(stored.last_update_block, 2000);
+    // The upgraded record then counts per block like any other.
+    assert_eq!(store.update_health("moonwell", user, false, 2001).await.unwrap(), Some(4));
+    assert_eq!(store.update_health("moonwell", user, false, 2003).await.unwrap(), Some(1));
     assert!(redis_cli(port, &["GET", &key]).unwrap().contains(r#""collateral":[{"#));
     store.purge().await.unwrap();
 }

@@ -21,8 +21,8 @@ use crate::{arc, position, shared_store, user_address};
 const PROTOCOLS: [&str; 2] = ["aave-v3", "moonwell"];
 const CASES: u32 = 16;
 
-/// `(user, protocol index, block, counter)`.
-type Spec = (u64, usize, u64, u64);
+/// `(user, protocol index, block, counter, verdict block)`.
+type Spec = (u64, usize, u64, u64, u64);
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -39,7 +39,7 @@ enum Op {
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
-    (0..6_u64, 0..2_usize, 0..1_000_u64, 0..4_u64)
+    (0..6_u64, 0..2_usize, 0..1_000_u64, 0..4_u64, prop_oneof![Just(0_u64), 0..12_u64])
 }
 
 /// Batches without repeated keys (which write wins among duplicates in one batch is unspecified).
@@ -58,7 +58,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => spec().prop_map(Op::Upsert),
         1 => batch().prop_map(Op::UpsertMany),
         1 => batch().prop_map(Op::Restore),
-        4 => (0..6_u64, 0..2_usize, any::<bool>(), 0..1_000_u64)
+        4 => (0..6_u64, 0..2_usize, any::<bool>(), prop_oneof![0..12_u64, 0..1_000_u64])
             .prop_map(|(user, protocol, healthy, block)| Op::Health { user, protocol, healthy, block }),
         1 => (0..6_u64, 0..2_usize).prop_map(|(user, protocol)| Op::Remove { user, protocol }),
         2 => (0..6_u64, 0..2_usize).prop_map(|(user, protocol)| Op::Get { user, protocol }),
@@ -70,7 +70,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn make(s: &Spec) -> Position {
-    position(s.0, PROTOCOLS[s.1], s.2).with_blocks_unhealthy(s.3)
+    position(s.0, PROTOCOLS[s.1], s.2).with_blocks_unhealthy(s.3).with_last_health_block(s.4)
 }
 
 #[derive(Debug, Default)]
@@ -82,9 +82,14 @@ struct Model {
 impl Model {
     fn upsert(&mut self, p: Position) {
         let key = (p.protocol.clone(), p.user);
-        let counter =
-            self.positions.get(&key).map_or(p.blocks_unhealthy, |old| old.blocks_unhealthy);
-        self.positions.insert(key, p.with_blocks_unhealthy(counter));
+        let (counter, health_block) = self
+            .positions
+            .get(&key)
+            .map_or((p.blocks_unhealthy, p.last_health_block), |old| {
+                (old.blocks_unhealthy, old.last_health_block)
+            });
+        self.positions
+            .insert(key, p.with_blocks_unhealthy(counter).with_last_health_block(health_block));
     }
 
     fn sorted(&self) -> Vec<Position> {
@@ -125,8 +130,21 @@ async fn run(store: &dyn PositionStore, ops: &[Op]) -> Result<(), TestCaseError>
                     .positions
                     .get_mut(&(PROTOCOLS[*protocol].to_owned(), user_address(*user)))
                     .map(|p| {
-                        p.blocks_unhealthy = if *healthy { 0 } else { p.blocks_unhealthy + 1 };
-                        p.last_update_block = *block;
+                        // Each block counts once: older blocks are ignored, a repeated block
+                        // keeps a running streak, a skipped one restarts it.
+                        let (b, h) = (*block, p.last_health_block);
+                        if h != 0 && b < h {
+                            return p.blocks_unhealthy;
+                        }
+                        p.blocks_unhealthy = match (*healthy, h) {
+                            (true, _) => 0,
+                            (false, 0) => p.blocks_unhealthy + 1,
+                            (false, h) if b == h + 1 => p.blocks_unhealthy + 1,
+                            (false, h) if b == h => p.blocks_unhealthy.max(1),
+                            (false, _) => 1,
+                        };
+                        p.last_health_block = b;
+                        p.last_update_block = p.last_update_block.max(b);
                         p.blocks_unhealthy
                     });
                 prop_assert_eq!(got, want, "op {} {:?}", i, op);

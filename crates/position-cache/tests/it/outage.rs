@@ -49,8 +49,7 @@ async fn step(
     if i % 7 == 3 {
         let got = store.update_health("aave-v3", key.1, false, i).await?;
         let want = model.get_mut(&key).map(|p| {
-            p.blocks_unhealthy += 1;
-            p.last_update_block = i;
+            p.record_health(false, i);
             p.blocks_unhealthy
         });
         assert_eq!(got, want, "update_health at step {i}");
@@ -60,7 +59,10 @@ async fn step(
     } else {
         let mut p = position(user, "aave-v3", i);
         store.upsert(&p).await?;
-        p.blocks_unhealthy = model.get(&key).map_or(0, |old| old.blocks_unhealthy);
+        if let Some(old) = model.get(&key) {
+            p.blocks_unhealthy = old.blocks_unhealthy;
+            p.last_health_block = old.last_health_block;
+        }
         model.insert(key, p);
     }
     Ok(())

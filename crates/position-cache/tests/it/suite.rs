@@ -48,6 +48,23 @@ pub(crate) async fn behaves(store: Arc<dyn PositionStore>, connected: bool) {
     // Healthy resets.
     assert_eq!(store.update_health("aave-v3", user, true, 104).await.unwrap(), Some(0));
 
+    // Each block counts once (two bots sharing the store): a repeated block does not count
+    // twice, an older one is ignored, a skipped one restarts the streak.
+    assert_eq!(store.update_health("aave-v3", user, false, 105).await.unwrap(), Some(1));
+    assert_eq!(store.update_health("aave-v3", user, false, 105).await.unwrap(), Some(1));
+    assert_eq!(store.update_health("aave-v3", user, false, 106).await.unwrap(), Some(2));
+    assert_eq!(store.update_health("aave-v3", user, false, 106).await.unwrap(), Some(2));
+    assert_eq!(store.update_health("aave-v3", user, false, 104).await.unwrap(), Some(2));
+    assert_eq!(store.update_health("aave-v3", user, true, 103).await.unwrap(), Some(2));
+    let got = store.get("aave-v3", user).await.unwrap().unwrap();
+    assert_eq!((got.last_health_block, got.blocks_unhealthy), (106, 2));
+    // An upsert keeps the streak, whatever the written one says.
+    store.upsert(&changed.clone().with_blocks_unhealthy(0).with_last_health_block(1)).await.unwrap();
+    assert_eq!(store.update_health("aave-v3", user, false, 107).await.unwrap(), Some(3));
+    assert_eq!(store.update_health("aave-v3", user, false, 109).await.unwrap(), Some(1));
+    let got = store.get("aave-v3", user).await.unwrap().unwrap();
+    assert_eq!((got.last_update_block, got.last_health_block, got.blocks_unhealthy), (109, 109, 1));
+
     // Restore writes the counter as given.
     store.restore_many(&[changed.clone().with_blocks_unhealthy(9)]).await.unwrap();
     assert_eq!(store.get("aave-v3", user).await.unwrap().unwrap().blocks_unhealthy, 9);

@@ -44,6 +44,7 @@ async fn rediss_with_private_ca_and_client_certificate_round_trips() {
     assert_eq!(store.update_health("aave-v3", p.user, false, 11).await.unwrap(), Some(1));
     p.blocks_unhealthy = 1;
     p.last_update_block = 11;
+    p.last_health_block = 11;
     assert_eq!(store.get("aave-v3", p.user).await.unwrap(), Some(p.clone()));
     store.upsert_many(&[position(8, "moonwell", 1), position(9, "moonwell", 2)]).await.unwrap();
     assert_eq!(store.get_all().await.unwrap().len(), 3);
