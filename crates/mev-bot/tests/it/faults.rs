@@ -33,7 +33,7 @@ fn get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
 }
 
 /// The block numbers of the run's progress lines (`block N: …`), in order.
-fn processed(log: &str) -> Vec<u64> {
+pub(crate) fn processed(log: &str) -> Vec<u64> {
     log.lines()
         .filter_map(|l| l.strip_prefix("block "))
         .filter_map(|l| l.split(':').next()?.trim().parse().ok())

@@ -3,6 +3,7 @@
 mod architecture;
 mod decode_cli;
 mod faults;
+mod ha;
 mod health_cli;
 mod market;
 mod pipeline;
