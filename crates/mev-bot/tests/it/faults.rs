@@ -4,7 +4,12 @@
 //! block exactly once, ends on SIGTERM with its summary, and leaves the store equal to the
 //! chain.
 
-use std::{collections::BTreeMap, process::Command, sync::Arc, time::Duration};
+use std::{
+    collections::BTreeMap,
+    process::Command,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use alloy_primitives::{Address, U256};
 use mev_bot::{BotConfig, FollowConfig};
@@ -62,6 +67,7 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
     std::fs::write(&config_path, toml::to_string(&config).unwrap()).unwrap();
     let log = dir.join("run.log");
     let health: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let metrics: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let mut child = spawn(
         &[
             "run".into(),
@@ -76,6 +82,8 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
             "50".into(),
             "--health-addr".into(),
             health.to_string(),
+            "--metrics-addr".into(),
+            metrics.to_string(),
         ],
         &log,
     );
@@ -93,21 +101,34 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
         market.aave.borrow(b[i % 2], usdc, ten).await.expect("borrow");
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
-    // 20 % random faults while borrowers borrow and WETH drops.
+    // 60 s of 20 % random faults while borrowers borrow and, halfway, WETH drops; how far the
+    // run falls behind the head is sampled.
+    let text = || std::fs::read_to_string(&log).unwrap_or_default();
     proxy.random(20, 0x5eed);
-    for i in 0..24 {
-        if i == 12 {
+    let random = Instant::now();
+    let (mut dropped, mut behind, mut i) = (false, 0, 0);
+    while random.elapsed() < Duration::from_secs(60) {
+        if !dropped && random.elapsed() > Duration::from_secs(30) {
             market.drop_weth().await;
+            dropped = true;
         } else {
             market.aave.borrow(b[i % 2], usdc, ten).await.expect("borrow");
+            i += 1;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+        let at = processed(&text()).last().copied().unwrap_or(start);
+        behind = behind.max(d.block_number().await.unwrap().saturating_sub(at));
     }
     proxy.random(0, 0);
+    // Recovery: the time from the faults' end to the head's block processed.
+    let stopped = Instant::now();
+    let head = d.block_number().await.unwrap();
+    wait_for(&mut child, "the head after the faults", || processed(&text()).last() >= Some(&head))
+        .await;
+    let recovered = stopped.elapsed();
     // A node that hangs for 3 s (12 block times): the stall is reported, the run recovers.
     proxy.hang(Some(Duration::from_secs(3)));
     d.mine(1).await.unwrap();
-    let text = || std::fs::read_to_string(&log).unwrap_or_default();
     wait_for(&mut child, "the stall warning", || text().contains("head stalled")).await;
     let (status, body) = get(health, "/healthz");
     assert!(status.contains("503") && body.contains(r#""head_stalled":true"#), "{status} {body}");
@@ -117,6 +138,21 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
     wait_for(&mut child, "the last block", || processed(&text()).last() == Some(&head)).await;
     let (status, body) = get(health, "/healthz");
     assert!(status.contains("200"), "healthy again: {status} {body}");
+
+    // The figures of this run (for docs and the issue's note).
+    let body = tokio::task::spawn_blocking(move || crate::market::scrape(metrics)).await.unwrap();
+    let body = body.expect("metrics");
+    let retries: f64 = body
+        .lines()
+        .filter(|l| l.starts_with("chain_retries_total"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    eprintln!(
+        "faults: {} injected, {retries} retries, at worst {behind} blocks behind, \
+         recovered {recovered:?} after the random faults stopped",
+        proxy.stats().faults
+    );
+    assert!(retries >= 20.0, "every fault is retried: {body}");
 
     // SIGTERM: exit 0 with the summary.
     let pid = child.id().to_string();
