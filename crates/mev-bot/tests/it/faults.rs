@@ -317,3 +317,73 @@ async fn assert_store_equals_chain(market: &DevnetMarket, url: &str, head: u64) 
         assert_eq!(Some(read.health.health_factor.wad()), p.health_factor, "{user} at {at}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_twenty_second_hang_is_noticed_and_sigterm_during_a_hang_exits_cleanly() {
+    let market = DevnetMarket::start().await;
+    let d = &market.devnet;
+    let proxy = FaultProxy::start(d.rpc_url()).await.expect("fault proxy");
+    let dir = temp_dir("hang");
+    // The default follow settings (10 s call timeout, 2 s blocks, stall after 10 blocks), but a
+    // grace period of 8 s so that "within 10 s" has a margin.
+    let config = BotConfig {
+        aave_v3: vec![market.aave_config()],
+        follow: FollowConfig { shutdown_grace_ms: 8_000, ..FollowConfig::default() },
+        ..BotConfig::default()
+    };
+    let config_path = dir.join("bot.toml");
+    std::fs::write(&config_path, toml::to_string(&config).unwrap()).unwrap();
+    let log = dir.join("run.log");
+    let args: Vec<String> = vec![
+        "run".into(),
+        "--rpc-url".into(),
+        proxy.url().to_owned(),
+        "--config".into(),
+        config_path.display().to_string(),
+        "--poll-ms".into(),
+        "50".into(),
+    ];
+    let mut child = spawn(&args, &log);
+    wait_for(&mut child, "the bootstrap", || log_has(&log, "bootstrapped")).await;
+    let start = d.block_number().await.unwrap();
+    let text = || std::fs::read_to_string(&log).unwrap_or_default();
+
+    // Every request waits 20 s: the unanswered call is logged within 15 s.
+    proxy.hang(Some(Duration::from_secs(20)));
+    d.mine(1).await.unwrap();
+    let hung = Instant::now();
+    while !text().contains("node has not answered") {
+        assert!(hung.elapsed() < Duration::from_secs(15), "no stall logged in 15 s: {}", text());
+        assert!(child.try_wait().unwrap().is_none(), "exited during the hang: {}", text());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let noticed = hung.elapsed();
+    // The node answers again after 20 s: the run catches up by itself.
+    tokio::time::sleep(Duration::from_secs(20).saturating_sub(hung.elapsed())).await;
+    proxy.hang(None);
+    d.mine(1).await.unwrap();
+    let head = d.block_number().await.unwrap();
+    wait_for(&mut child, "the head after the hang", || processed(&text()).last() == Some(&head))
+        .await;
+    let caught_up = hung.elapsed();
+    assert_eq!(processed(&text()), (start + 1..=head).collect::<Vec<_>>(), "{}", text());
+
+    // Hung again, SIGTERM: exit 0 with the summary within 10 s.
+    proxy.hang(Some(Duration::from_secs(60)));
+    d.mine(1).await.unwrap();
+    // The run polls every 50 ms: within a second it waits on the hung node.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pid = child.id().to_string();
+    let term = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let output = finish(child).await;
+    let exited = term.elapsed();
+    let text = text();
+    assert!(output.status.success(), "{:?}: {text}", output.status);
+    assert!(text.contains("summary"), "{text}");
+    assert!(exited < Duration::from_secs(10), "SIGTERM took {exited:?}: {text}");
+    eprintln!(
+        "hang: noticed after {noticed:?}, caught up {caught_up:?} after the hang began, \
+         SIGTERM during a hang exited after {exited:?}"
+    );
+}
