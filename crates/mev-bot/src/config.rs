@@ -104,8 +104,21 @@ impl BotConfig {
                 Some(span) => {
                     let before = &text[..span.start.min(text.len())];
                     let line = before.matches('\n').count() + 1;
-                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                    format!("line {line}, column {column}: {}", e.message().trim())
+                    let start = before.rfind('\n').map_or(0, |i| i + 1);
+                    let column = before.len() - start + 1;
+                    // The key of that line, never its value (which may hold a secret URL).
+                    let key = text[start..]
+                        .lines()
+                        .next()
+                        .and_then(|l| l.split_once('='))
+                        .map(|(k, _)| k.trim())
+                        .filter(|k| {
+                            !k.is_empty()
+                                && k.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                        })
+                        .map(|k| format!(", key `{k}`"))
+                        .unwrap_or_default();
+                    format!("line {line}, column {column}{key}: {}", e.message().trim())
                 }
                 None => e.message().trim().to_owned(),
             },

@@ -46,6 +46,16 @@ impl LiveArgs {
     /// recordings), every endpoint (flags first), and the loop's limits.
     pub(super) fn load(self) -> Result<(BotConfig, Vec<String>, Limits)> {
         let mut config = BotConfig::load(&self.config)?;
+        if config.aave_v3.is_empty() && config.compound_v2.is_empty() && config.pools.is_empty() {
+            return Err(CliError::InvalidArgument {
+                what: "--config",
+                reason: format!(
+                    "{} configures no market ([[aave_v3]], [[compound_v2]]) and no [[pools]]: \
+                     nothing to follow",
+                    self.config.display()
+                ),
+            });
+        }
         let urls = self.rpc_urls.into_iter().chain(std::mem::take(&mut config.rpc_urls)).collect();
         let limits =
             Limits { blocks: self.blocks, poll: Duration::from_millis(self.poll_ms.max(1)) };

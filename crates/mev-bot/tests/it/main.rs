@@ -1,6 +1,7 @@
 //! Integration tests of the `mev-bot` binary.
 
 mod architecture;
+mod config_cli;
 mod decode_cli;
 mod faults;
 mod ha;

@@ -103,7 +103,7 @@ async fn argument_and_file_errors_are_one_line() {
                 "--config".into(),
                 bad.display().to_string(),
             ],
-            "invalid configuration: line 2, column 1: unknown field `confirmation`",
+            "invalid configuration: line 2, column 1, key `confirmation`: unknown field `confirmation`",
         ),
         (
             vec![
