@@ -10,6 +10,7 @@ mod error;
 mod fault_proxy;
 mod multicall3;
 mod node;
+mod tcp_relay;
 mod uniswap_v2;
 mod uniswap_v3;
 
@@ -28,6 +29,7 @@ pub use self::{
         DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_BLOCK_TIME, DEFAULT_CHAIN_ID, DEFAULT_GENESIS_TIMESTAMP,
         DEFAULT_TX_GAS, DevnetBuilder, NODE_MODULES_ENV,
     },
+    tcp_relay::{RelayStats, TcpRelay},
     uniswap_v2::{UniswapV2, UniswapV2Pair, V2Reserves, v2_amount_out},
     uniswap_v3::{SQRT_PRICE_1_1, UniswapV3, UniswapV3Pool, V3Burn, V3Position},
 };

@@ -22,6 +22,9 @@ pub struct RpcChain {
     heads: Arc<tokio::sync::Mutex<Option<HeadSubscription>>>,
 }
 
+/// Longest wait for a lost `newHeads` subscription to be reopened, and between attempts.
+const RESUBSCRIBE_WAIT: Duration = Duration::from_secs(1);
+
 type HeadSubscription = alloy_pubsub::Subscription<alloy_rpc_types_eth::Header>;
 
 impl RpcChain {
@@ -48,7 +51,12 @@ impl RpcChain {
             RootProvider::new_http(parsed)
         };
         // Subscribe now, so no head announced from here on is missed.
-        let heads = if websocket { provider.subscribe_blocks().await.ok() } else { None };
+        let heads = if websocket {
+            let subscribe = provider.subscribe_blocks();
+            tokio::time::timeout(RESUBSCRIBE_WAIT, subscribe).await.ok().and_then(Result::ok)
+        } else {
+            None
+        };
         Ok(Self {
             inner: ProviderChain::new(provider),
             websocket,
@@ -86,28 +94,36 @@ impl ChainReader for RpcChain {
     }
 
     /// WebSocket: waits for the `newHeads` subscription opened at connect (a head announced
-    /// while the caller was busy is not missed), or `poll`; HTTP, or when the subscription is
-    /// down (it is reopened on the next call): sleeps `poll`.
+    /// while the caller was busy is not missed), or `poll`. When the subscription is lost it
+    /// returns at once (the caller reads the head by number) and the next call reopens it;
+    /// while it cannot be reopened it waits at most a second. HTTP: sleeps `poll`.
     async fn wait_for_head(&self, poll: Duration) {
-        if self.websocket {
-            let mut heads = self.heads.lock().await;
-            if heads.is_none() {
-                *heads = self.inner.provider().subscribe_blocks().await.ok();
-            }
-            if let Some(sub) = heads.as_mut() {
-                match tokio::time::timeout(poll, sub.recv()).await {
-                    Ok(Ok(_)) | Err(_) => {
-                        // Drain what queued meanwhile: the follower reads blocks by number.
-                        while sub.try_recv().is_ok() {}
-                        return;
-                    }
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "newHeads subscription lost; polling");
-                        *heads = None;
-                    }
-                }
+        if !self.websocket {
+            return tokio::time::sleep(poll).await;
+        }
+        let mut heads = self.heads.lock().await;
+        if heads.is_none() {
+            let subscribe = self.inner.provider().subscribe_blocks();
+            *heads = tokio::time::timeout(poll.min(RESUBSCRIBE_WAIT), subscribe)
+                .await
+                .ok()
+                .and_then(Result::ok);
+            if heads.is_some() {
+                tracing::info!("newHeads subscription reopened");
             }
         }
-        tokio::time::sleep(poll).await;
+        let Some(sub) = heads.as_mut() else {
+            return tokio::time::sleep(poll.min(RESUBSCRIBE_WAIT)).await;
+        };
+        match tokio::time::timeout(poll, sub.recv()).await {
+            Ok(Ok(_)) | Err(_) => {
+                // Drain what queued meanwhile: the follower reads blocks by number.
+                while sub.try_recv().is_ok() {}
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "newHeads subscription lost; reopening it");
+                *heads = None;
+            }
+        }
     }
 }

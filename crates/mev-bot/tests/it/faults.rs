@@ -387,3 +387,51 @@ async fn a_twenty_second_hang_is_noticed_and_sigterm_during_a_hang_exits_cleanly
          SIGTERM during a hang exited after {exited:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_cut_is_reconnected_and_no_block_is_missed() {
+    let market = DevnetMarket::start().await;
+    let d = &market.devnet;
+    let relay = mev_devnet::TcpRelay::start(d.rpc_url()).await.expect("relay");
+    let dir = temp_dir("ws-cut");
+    let config = crate::pipeline_cli::write_config(&market, &dir);
+    let log = dir.join("run.log");
+    // Polling only once a minute: blocks are seen through newHeads, so the run keeps up only if
+    // the subscription comes back after each cut.
+    let mut child = spawn(
+        &[
+            "run".into(),
+            "--rpc-url".into(),
+            relay.url("ws"),
+            "--config".into(),
+            config.display().to_string(),
+            "--poll-ms".into(),
+            "60000".into(),
+        ],
+        &log,
+    );
+    wait_for(&mut child, "the bootstrap", || log_has(&log, "bootstrapped")).await;
+    let start = d.block_number().await.unwrap();
+    let text = || std::fs::read_to_string(&log).unwrap_or_default();
+    for round in 0..3 {
+        relay.cut();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if round == 1 {
+            market.drop_weth().await;
+        } else {
+            d.mine(1).await.unwrap();
+        }
+        let head = d.block_number().await.unwrap();
+        wait_for(&mut child, "the block after a cut", || processed(&text()).last() == Some(&head))
+            .await;
+    }
+    let head = d.block_number().await.unwrap();
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let output = finish(child).await;
+    let text = text();
+    assert!(output.status.success() && text.contains("summary"), "{text}");
+    assert_eq!(processed(&text), (start + 1..=head).collect::<Vec<_>>(), "{text}");
+    assert!(relay.stats().cut >= 3, "{:?}", relay.stats());
+    assert!(relay.stats().connections >= 4, "reconnected after each cut: {:?}", relay.stats());
+}

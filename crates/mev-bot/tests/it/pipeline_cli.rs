@@ -148,14 +148,18 @@ pub(crate) fn log_has(log: &std::path::Path, needle: &str) -> bool {
     std::fs::read_to_string(log).is_ok_and(|s| s.contains(needle))
 }
 
-/// Polls `done` until it holds; panics if the child exits first or after 60 s.
+/// Polls `done` until it holds; panics if the child exits first or after 60 s (killing it).
 pub(crate) async fn wait_for(child: &mut Child, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("mev-bot exited ({status}) before {what}");
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        if start.elapsed() > Duration::from_secs(60) {
+            // No orphan mev-bot outlives the failed test.
+            let _ = child.kill();
+            panic!("timed out waiting for {what}");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
