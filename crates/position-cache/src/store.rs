@@ -54,8 +54,9 @@ pub trait PositionStore: Send + Sync + fmt::Debug {
         }
     }
 
-    /// Writes `position`, keeping the stored [`Position::blocks_unhealthy`] when the position
-    /// already exists (the given value is used only for a new position). Refreshes the TTL.
+    /// Writes `position`, keeping the stored streak ([`Position::blocks_unhealthy`] and
+    /// [`Position::last_health_block`]) when the position already exists (the given values are
+    /// used only for a new position). Refreshes the TTL.
     async fn upsert(&self, position: &Position) -> Result<()>;
 
     /// [`upsert`](Self::upsert) for many positions, batched (pipelined on Redis). Not atomic as
@@ -71,10 +72,14 @@ pub trait PositionStore: Send + Sync + fmt::Debug {
     /// stored. Used to write state back after an outage and to restore snapshots.
     async fn restore_many(&self, positions: &[Position]) -> Result<()>;
 
-    /// Records one health check of `user`'s position at `block`, atomically: resets
-    /// `blocks_unhealthy` to 0 when `is_healthy`, else increments it; sets `last_update_block`
-    /// to `block` and refreshes the TTL. Returns the new `blocks_unhealthy`, or `None` when no
-    /// such position is stored.
+    /// Records one health verdict of `user`'s position at `block` (a block number), atomically,
+    /// counting each block once by the rule of [`Position::record_health`]: healthy resets
+    /// `blocks_unhealthy` to 0; unhealthy at the block after `last_health_block` adds one; the
+    /// same block again does not count twice; an older block is ignored; after a skipped block
+    /// the streak restarts at 1. Sets `last_health_block`, moves `last_update_block` up to
+    /// `block` and refreshes the TTL. Several processes reporting the same blocks therefore keep
+    /// one process's streak. Returns the resulting `blocks_unhealthy` (the stored one when the
+    /// verdict is ignored), or `None` when no such position is stored.
     async fn update_health(
         &self,
         protocol: &str,
