@@ -143,6 +143,20 @@ sol! {
                 uint8 feeProtocol,
                 bool unlocked
             );
+        function ticks(int24 tick)
+            external
+            view
+            returns (
+                uint128 liquidityGross,
+                int128 liquidityNet,
+                uint256 feeGrowthOutside0X128,
+                uint256 feeGrowthOutside1X128,
+                int56 tickCumulativeOutside,
+                uint160 secondsPerLiquidityOutsideX128,
+                uint32 secondsOutside,
+                bool initialized
+            );
+        function tickBitmap(int16 wordPosition) external view returns (uint256);
     }
 
     /// Uniswap V3 `NonfungiblePositionManager` (`@uniswap/v3-periphery` 1.4.4).
@@ -235,6 +249,42 @@ sol! {
             external
             payable
             returns (uint256 amountOut);
+    }
+
+    /// Uniswap V3 `QuoterV2` (`@uniswap/v3-periphery` 1.4.4). Its functions are not `view`
+    /// (each runs the pool's swap and reverts in the callback) but answer an `eth_call`.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IQuoterV2 {
+        struct QuoteExactInputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint256 amountIn;
+            uint24 fee;
+            uint160 sqrtPriceLimitX96;
+        }
+        struct QuoteExactOutputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint256 amount;
+            uint24 fee;
+            uint160 sqrtPriceLimitX96;
+        }
+        function quoteExactInputSingle(QuoteExactInputSingleParams params)
+            external
+            returns (
+                uint256 amountOut,
+                uint160 sqrtPriceX96After,
+                uint32 initializedTicksCrossed,
+                uint256 gasEstimate
+            );
+        function quoteExactOutputSingle(QuoteExactOutputSingleParams params)
+            external
+            returns (
+                uint256 amountIn,
+                uint160 sqrtPriceX96After,
+                uint32 initializedTicksCrossed,
+                uint256 gasEstimate
+            );
     }
 
     /// Aave V3 `PoolAddressesProvider` (`@aave/core-v3` 1.19.3).

@@ -31,5 +31,5 @@ pub use self::{
     },
     tcp_relay::{RelayStats, TcpRelay},
     uniswap_v2::{UniswapV2, UniswapV2Pair, V2Reserves, v2_amount_out},
-    uniswap_v3::{SQRT_PRICE_1_1, UniswapV3, UniswapV3Pool, V3Burn, V3Position},
+    uniswap_v3::{QuoterV2, SQRT_PRICE_1_1, UniswapV3, UniswapV3Pool, V3Burn, V3Position, V3Quote},
 };

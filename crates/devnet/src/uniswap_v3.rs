@@ -1,5 +1,5 @@
 //! Uniswap V3 from `@uniswap/v3-core` 1.0.1 with the `@uniswap/v3-periphery` 1.4.4
-//! `NonfungiblePositionManager` and `SwapRouter`.
+//! `NonfungiblePositionManager`, `SwapRouter` and `QuoterV2`.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,8 @@ use alloy_sol_types::SolValue;
 use crate::{
     Devnet, DevnetError, Result, TxBatch,
     bindings::{
-        INonfungiblePositionManager as Npm, ISwapRouter, IUniswapV3Factory, IUniswapV3Pool,
+        INonfungiblePositionManager as Npm, IQuoterV2, ISwapRouter, IUniswapV3Factory,
+        IUniswapV3Pool,
     },
     receipt_events,
     uniswap_v2::sort_tokens,
@@ -24,6 +25,7 @@ const FACTORY: &str =
 const POSITION_MANAGER: &str = "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json";
 const SWAP_ROUTER: &str =
     "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json";
+const QUOTER_V2: &str = "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json";
 
 /// Stand-in for WETH9 and the token descriptor, which the tests never touch.
 const UNUSED: Address = address!("0x000000000000000000000000000000000000dEaD");
@@ -72,6 +74,28 @@ pub struct V3Position {
     pub receipt: TransactionReceipt,
 }
 
+/// The periphery's `QuoterV2` on a [`UniswapV3`] factory, from [`UniswapV3::deploy_quoter_v2`].
+#[derive(Clone, Debug)]
+pub struct QuoterV2 {
+    devnet: Devnet,
+    address: Address,
+}
+
+/// A `QuoterV2` answer for one pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct V3Quote {
+    /// `amountOut` of an exact-input quote, `amountIn` (fee included) of an exact-output one,
+    /// in the token's smallest unit.
+    pub amount: U256,
+    /// The pool's `sqrtPriceX96` after the swap, Q64.96.
+    pub sqrt_price_x96_after: U160,
+    /// `QuoterV2`'s count of initialized ticks crossed (its `PoolTicksCounter`, which truncates
+    /// `tick / tickSpacing` toward zero and so can differ from the ticks the pool crossed).
+    pub initialized_ticks_crossed: u32,
+    /// Gas the pool's swap used, as `QuoterV2` measured it.
+    pub gas_estimate: U256,
+}
+
 /// A burn: `decreaseLiquidity` then `collect` through the position manager.
 #[derive(Clone, Debug)]
 pub struct V3Burn {
@@ -108,6 +132,18 @@ impl Devnet {
 }
 
 impl UniswapV3 {
+    /// Deploys the periphery's `QuoterV2` on this factory (WETH9 a dummy address). Separate
+    /// from [`Devnet::deploy_uniswap_v3`] so the addresses of contracts deployed after the
+    /// factory stay where they were.
+    ///
+    /// # Errors
+    /// Artifact and transaction errors.
+    pub async fn deploy_quoter_v2(&self) -> Result<QuoterV2> {
+        let args = (self.factory, UNUSED).abi_encode_params();
+        let address = self.devnet.deploy_artifact(QUOTER_V2, &BTreeMap::new(), &args).await?;
+        Ok(QuoterV2 { devnet: self.devnet.clone(), address })
+    }
+
     /// The factory's address.
     pub const fn factory(&self) -> Address {
         self.factory
@@ -243,6 +279,18 @@ impl UniswapV3Pool {
     /// As [`Devnet::call`].
     pub async fn slot0(&self) -> Result<IUniswapV3Pool::slot0Return> {
         self.devnet.call(self.address, &IUniswapV3Pool::slot0Call {}).await
+    }
+
+    /// `ticks(tick)` at the latest block: `liquidityGross`, `liquidityNet`, `initialized`…
+    ///
+    /// # Errors
+    /// [`DevnetError::InvalidInput`] for a tick beyond 24 bits; as [`Devnet::call`].
+    pub async fn tick_info(&self, tick: i32) -> Result<IUniswapV3Pool::ticksReturn> {
+        let tick = I24::try_from(tick).map_err(|_| DevnetError::InvalidInput {
+            what: "UniswapV3Pool::tick_info",
+            reason: format!("tick {tick} exceeds 24 bits"),
+        })?;
+        self.devnet.call(self.address, &IUniswapV3Pool::ticksCall { tick }).await
     }
 
     /// `liquidity()` (in range) at the latest block.
@@ -408,14 +456,18 @@ impl UniswapV3Pool {
         })
     }
 
+    /// `(token_in, token_out)` of a swap in this direction.
+    const fn tokens(&self, zero_for_one: bool) -> (Address, Address) {
+        if zero_for_one { (self.token0, self.token1) } else { (self.token1, self.token0) }
+    }
+
     fn swap_call(
         &self,
         recipient: Address,
         zero_for_one: bool,
         amount_in: U256,
     ) -> ISwapRouter::exactInputSingleCall {
-        let (token_in, token_out) =
-            if zero_for_one { (self.token0, self.token1) } else { (self.token1, self.token0) };
+        let (token_in, token_out) = self.tokens(zero_for_one);
         ISwapRouter::exactInputSingleCall {
             params: ISwapRouter::ExactInputSingleParams {
                 tokenIn: token_in,
@@ -428,6 +480,77 @@ impl UniswapV3Pool {
                 sqrtPriceLimitX96: U160::ZERO,
             },
         }
+    }
+}
+
+impl QuoterV2 {
+    /// The quoter's address.
+    pub const fn address(&self) -> Address {
+        self.address
+    }
+
+    /// `quoteExactInputSingle` on `pool`: the output of swapping exactly `amount_in` of token0
+    /// (`zero_for_one`) or token1, up to `sqrt_price_limit_x96` (zero: `QuoterV2`'s default,
+    /// `MIN_SQRT_RATIO + 1` or `MAX_SQRT_RATIO - 1`).
+    ///
+    /// # Errors
+    /// As [`Devnet::call`]: [`DevnetError::Rpc`] with the revert reason when `QuoterV2` reverts.
+    pub async fn quote_exact_input_single(
+        &self,
+        pool: &UniswapV3Pool,
+        zero_for_one: bool,
+        amount_in: U256,
+        sqrt_price_limit_x96: U160,
+    ) -> Result<V3Quote> {
+        let (token_in, token_out) = pool.tokens(zero_for_one);
+        let call = IQuoterV2::quoteExactInputSingleCall {
+            params: IQuoterV2::QuoteExactInputSingleParams {
+                tokenIn: token_in,
+                tokenOut: token_out,
+                amountIn: amount_in,
+                fee: pool.fee,
+                sqrtPriceLimitX96: sqrt_price_limit_x96,
+            },
+        };
+        let r = self.devnet.call(self.address, &call).await?;
+        Ok(V3Quote {
+            amount: r.amountOut,
+            sqrt_price_x96_after: r.sqrtPriceX96After,
+            initialized_ticks_crossed: r.initializedTicksCrossed,
+            gas_estimate: r.gasEstimate,
+        })
+    }
+
+    /// `quoteExactOutputSingle` on `pool`: the input (fee included) needed to receive exactly
+    /// `amount_out` of token1 (`zero_for_one`) or token0, up to `sqrt_price_limit_x96` (zero:
+    /// the default limit, and then a swap that cannot deliver all of `amount_out` reverts).
+    ///
+    /// # Errors
+    /// As [`Devnet::call`]: [`DevnetError::Rpc`] with the revert reason when `QuoterV2` reverts.
+    pub async fn quote_exact_output_single(
+        &self,
+        pool: &UniswapV3Pool,
+        zero_for_one: bool,
+        amount_out: U256,
+        sqrt_price_limit_x96: U160,
+    ) -> Result<V3Quote> {
+        let (token_in, token_out) = pool.tokens(zero_for_one);
+        let call = IQuoterV2::quoteExactOutputSingleCall {
+            params: IQuoterV2::QuoteExactOutputSingleParams {
+                tokenIn: token_in,
+                tokenOut: token_out,
+                amount: amount_out,
+                fee: pool.fee,
+                sqrtPriceLimitX96: sqrt_price_limit_x96,
+            },
+        };
+        let r = self.devnet.call(self.address, &call).await?;
+        Ok(V3Quote {
+            amount: r.amountIn,
+            sqrt_price_x96_after: r.sqrtPriceX96After,
+            initialized_ticks_crossed: r.initializedTicksCrossed,
+            gas_estimate: r.gasEstimate,
+        })
     }
 }
 
