@@ -3,6 +3,7 @@
 
 mod aave_v3;
 mod artifact;
+mod balancer_v2;
 mod batch;
 pub mod bindings;
 mod devnet;
@@ -20,6 +21,10 @@ pub use self::{
         BASE_CURRENCY_UNIT,
     },
     artifact::Artifact,
+    balancer_v2::{
+        BalancerAmplification, BalancerPool, BalancerPoolKind, BalancerSwap, BalancerSwapKind,
+        BalancerV2, BalancerV2Addresses, QuerySwapOutcome,
+    },
     batch::{DEFAULT_BATCH_BLOCK_SIZE, DEFAULT_BATCH_GAS, TxBatch},
     devnet::{Devnet, SnapshotId, receipt_events, tx_request},
     error::{DevnetError, Result, SETUP_COMMAND},

@@ -185,6 +185,11 @@ pub enum SwapError {
         /// The output the pool gives before reaching the price limit.
         available: U256,
     },
+
+    /// A Balancer V2 quote failed; the inner error names the condition and the `BAL#` code the
+    /// contracts revert with for it.
+    #[error(transparent)]
+    Balancer(#[from] crate::balancer::BalancerError),
 }
 
 impl SwapError {

@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(clippy::float_arithmetic)]
 
+pub mod balancer;
 mod error;
 mod v2;
 mod v3;
