@@ -85,6 +85,7 @@ sol! {
             view
             returns (address pool);
         function feeAmountTickSpacing(uint24 fee) external view returns (int24);
+        function enableFeeAmount(uint24 fee, int24 tickSpacing) external;
     }
 
     /// Uniswap V3 pool (`@uniswap/v3-core` 1.0.1).

@@ -159,8 +159,30 @@ impl UniswapV3 {
         self.swap_router
     }
 
-    /// Creates the pool of two tokens at `fee` (hundredths of a basis point: 500, 3000 or 10000)
-    /// and initializes it at `sqrt_price_x96` (e.g. [`SQRT_PRICE_1_1`]).
+    /// Enables a fee tier in the factory (`enableFeeAmount`, sent by the deployer, its owner):
+    /// `fee` in hundredths of a bip (below 1 000 000), `tick_spacing` in `1..16384`, e.g. the
+    /// 0.01 % tier `(100, 1)` that mainnet added later.
+    ///
+    /// # Errors
+    /// [`DevnetError::InvalidInput`] for a fee or spacing beyond 24 bits; the factory's revert
+    /// for a tier that exists or is out of bounds.
+    pub async fn enable_fee_amount(&self, fee: u32, tick_spacing: i32) -> Result<()> {
+        let invalid = |reason: String| DevnetError::InvalidInput {
+            what: "UniswapV3::enable_fee_amount",
+            reason,
+        };
+        let fee = U24::try_from(fee).map_err(|_| invalid(format!("fee {fee} exceeds 24 bits")))?;
+        let tick_spacing = I24::try_from(tick_spacing)
+            .map_err(|_| invalid(format!("tick spacing {tick_spacing} exceeds 24 bits")))?;
+        let d = &self.devnet;
+        let call = IUniswapV3Factory::enableFeeAmountCall { fee, tickSpacing: tick_spacing };
+        d.send(d.deployer(), self.factory, &call).await?;
+        Ok(())
+    }
+
+    /// Creates the pool of two tokens at `fee` (hundredths of a basis point: 500, 3000 or 10000,
+    /// or a tier enabled with [`UniswapV3::enable_fee_amount`]) and initializes it at
+    /// `sqrt_price_x96` (e.g. [`SQRT_PRICE_1_1`]).
     ///
     /// # Errors
     /// [`DevnetError::InvalidInput`] for identical tokens or a fee the factory does not enable;
