@@ -6,7 +6,7 @@ use std::{
 };
 
 use alloy_primitives::{
-    Address, I256,
+    Address, I256, U256,
     aliases::{I24, U112, U160},
 };
 use alloy_sol_types::SolEvent;
@@ -16,7 +16,10 @@ use mev_event_decoder::{
     DecodedLog, Decoder,
     events::{uniswap_v2, uniswap_v3},
 };
-use mev_reserve_cache::{PoolKey, PoolSnapshot, PoolState, ReserveCache, ReserveSource, Result};
+use mev_reserve_cache::{
+    PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveCache, ReserveSource, Result, V3Pool,
+};
+use mev_swap_math::{V2Fee, V3State};
 
 #[derive(Debug)]
 struct Fixed;
@@ -24,8 +27,30 @@ struct Fixed;
 #[async_trait]
 impl ReserveSource for Fixed {
     async fn fetch(&self, pool: &PoolKey, block: u64) -> Result<PoolSnapshot> {
-        let state =
-            PoolState::UniswapV2 { reserve0: Default::default(), reserve1: Default::default() };
+        let state = match pool.kind {
+            PoolKind::UniswapV3 { .. } => PoolState::UniswapV3(Box::new(V3Pool {
+                token0: Address::repeat_byte(1),
+                token1: Address::repeat_byte(2),
+                state: V3State {
+                    sqrt_price_x96: U160::from(1u128 << 96),
+                    tick: 0,
+                    liquidity: 1_000_000,
+                    fee: 3_000,
+                    tick_spacing: 60,
+                    // 40 initialized ticks, as a busy pool has near its price.
+                    ticks: (-20..20).map(|i| (i * 600, 1_000)).collect(),
+                    loaded_range: (-887_272, 887_272),
+                },
+                liquidity_gross: (-20..20).map(|i| (i * 600, 1_000)).collect(),
+            })),
+            _ => PoolState::UniswapV2 {
+                token0: Address::repeat_byte(1),
+                token1: Address::repeat_byte(2),
+                reserve0: U256::from(1_000_000u64),
+                reserve1: U256::from(1_000_000u64),
+                fee: V2Fee::UNISWAP,
+            },
+        };
         Ok(PoolSnapshot { pool: pool.address, block, state })
     }
 }
@@ -49,6 +74,13 @@ fn bench(c: &mut Criterion) {
             Address::from(a)
         })
         .collect();
+    // Every pool cached (pool 8 a V3 pool), then each given its Sync.
+    let keys: Vec<PoolKey> = pools
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i == 8 { PoolKey::uniswap_v3(*p) } else { PoolKey::uniswap_v2(*p) })
+        .collect();
+    rt.block_on(cache.warm(&keys, 1));
     for (i, p) in pools.iter().enumerate() {
         cache.apply(&decoded(
             *p,

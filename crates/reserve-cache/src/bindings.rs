@@ -1,5 +1,6 @@
 //! The pool reads [`RpcReserveSource`](crate::RpcReserveSource) makes, generated with
-//! `alloy_sol_types::sol!`: Uniswap V2 `getReserves`, Uniswap V3 `slot0` and `liquidity`,
+//! `alloy_sol_types::sol!`: Uniswap V2 `getReserves` and the tokens, Uniswap V3 `slot0`,
+//! `liquidity`, `fee`, `tickSpacing`, the tokens, `tickBitmap` and `ticks`,
 //! Balancer V2 `Vault.getPoolTokens`, Curve `balances(i)`.
 
 #![allow(missing_docs, unreachable_pub)]
@@ -14,6 +15,16 @@ sol! {
         uint16 observationCardinalityNext, uint8 feeProtocol, bool unlocked
     );
     function liquidity() external view returns (uint128);
+    function fee() external view returns (uint24);
+    function tickSpacing() external view returns (int24);
+    function token0() external view returns (address);
+    function token1() external view returns (address);
+    function tickBitmap(int16 wordPosition) external view returns (uint256);
+    function ticks(int24 tick) external view returns (
+        uint128 liquidityGross, int128 liquidityNet, uint256 feeGrowthOutside0X128,
+        uint256 feeGrowthOutside1X128, int56 tickCumulativeOutside,
+        uint160 secondsPerLiquidityOutsideX128, uint32 secondsOutside, bool initialized
+    );
     function getPoolTokens(bytes32 poolId) external view returns (address[] tokens, uint256[] balances, uint256 lastChangeBlock);
     function balances(uint256 i) external view returns (uint256);
 }

@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{Address, map::FbBuildHasher};
+use alloy_primitives::{Address, U256, aliases::U160, map::FbBuildHasher};
 use dashmap::{DashMap, mapref::entry::Entry as MapEntry};
 use futures::{
     FutureExt,
@@ -17,7 +17,8 @@ use futures::{
 use mev_event_decoder::{DecodedLog, Event, StateChange, UniswapV2Event, UniswapV3Event};
 
 use crate::{
-    PoolKey, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result,
+    PoolKey, PoolSnapshot, PoolState, Quote, QuoteError, ReserveError, ReserveSource, Result,
+    SwapSide, V3Pool,
     state::tick_i32,
     stats::{CacheStats, Counters},
 };
@@ -142,6 +143,24 @@ impl ReserveCache {
             if hit.is_some() { &self.inner.counters.hits } else { &self.inner.counters.misses };
         counter.inc();
         hit
+    }
+
+    /// Quotes a swap through `pool` on its cached state ([`PoolSnapshot::quote`]): no I/O,
+    /// the amounts the pool would compute. `amount` is in `token_in`'s smallest unit for
+    /// [`SwapSide::ExactIn`], in the other token's for [`SwapSide::ExactOut`].
+    ///
+    /// # Errors
+    /// [`QuoteError::NotCached`] when the pool has no live entry; otherwise as
+    /// [`PoolSnapshot::quote`].
+    pub fn quote(
+        &self,
+        pool: &Address,
+        token_in: Address,
+        amount: U256,
+        side: SwapSide,
+    ) -> std::result::Result<Quote, QuoteError> {
+        let snapshot = self.cached(pool).ok_or(QuoteError::NotCached { pool: *pool })?;
+        snapshot.quote(token_in, amount, side)
     }
 
     /// The cached state of `pool` if it is fresh, without counting.
@@ -365,125 +384,154 @@ impl Inner {
             self.invalidate(&pool);
             return Applied::Invalidated;
         };
-        let update = match &log.event {
+        let edit = match &log.event {
             // 112-bit reserves always fit in 256 bits.
-            Event::UniswapV2(UniswapV2Event::Sync(s)) => Update::Replace(PoolState::UniswapV2 {
-                reserve0: s.reserve0.to(),
-                reserve1: s.reserve1.to(),
-            }),
-            Event::UniswapV2(_) => Update::None,
-            Event::UniswapV3(UniswapV3Event::Swap(s)) => Update::Replace(PoolState::UniswapV3 {
+            Event::UniswapV2(UniswapV2Event::Sync(s)) => {
+                Edit::V2Sync { reserve0: s.reserve0.to(), reserve1: s.reserve1.to() }
+            }
+            Event::UniswapV2(_) => return Applied::Unchanged,
+            Event::UniswapV3(UniswapV3Event::Swap(s)) => Edit::V3Swap {
                 sqrt_price_x96: s.sqrtPriceX96,
                 tick: tick_i32(s.tick),
                 liquidity: s.liquidity,
-            }),
+            },
             Event::UniswapV3(UniswapV3Event::Initialize(s)) => {
-                Update::Replace(PoolState::UniswapV3 {
-                    sqrt_price_x96: s.sqrtPriceX96,
-                    tick: tick_i32(s.tick),
-                    liquidity: 0,
-                })
+                Edit::V3Initialize { sqrt_price_x96: s.sqrtPriceX96, tick: tick_i32(s.tick) }
             }
-            Event::UniswapV3(UniswapV3Event::Mint(m)) => Update::Liquidity {
+            Event::UniswapV3(UniswapV3Event::Mint(m)) => Edit::V3Liquidity {
                 lower: tick_i32(m.tickLower),
                 upper: tick_i32(m.tickUpper),
-                delta: m.amount,
-                add: true,
+                delta: i128::try_from(m.amount).ok(),
             },
-            Event::UniswapV3(UniswapV3Event::Burn(b)) => Update::Liquidity {
+            Event::UniswapV3(UniswapV3Event::Burn(b)) => Edit::V3Liquidity {
                 lower: tick_i32(b.tickLower),
                 upper: tick_i32(b.tickUpper),
-                delta: b.amount,
-                add: false,
+                delta: i128::try_from(b.amount).ok().map(|d| -d),
             },
-            Event::UniswapV3(_) => Update::None,
-            _ => Update::Invalidate,
-        };
-        match update {
-            Update::None => Applied::Unchanged,
-            Update::Invalidate => {
+            Event::UniswapV3(_) => return Applied::Unchanged,
+            _ => {
                 self.invalidate(&pool);
-                Applied::Invalidated
+                return Applied::Invalidated;
             }
-            Update::Replace(state) => self.replace(pool, block, state),
-            Update::Liquidity { lower, upper, delta, add } => {
-                self.modify_liquidity(pool, block, lower, upper, delta, add)
-            }
-        }
+        };
+        self.edit(pool, block, edit)
     }
 
-    fn replace(&self, pool: Address, block: u64, state: PoolState) -> Applied {
-        let generation = self.next_generation();
-        let expires_at = Instant::now() + self.config.ttl;
-        let snapshot = Some(Arc::new(PoolSnapshot { pool, block, state }));
-        match self.entries.entry(pool) {
-            MapEntry::Occupied(mut e) => {
-                let entry = e.get_mut();
-                if entry.snapshot.as_ref().is_some_and(|s| s.block > block) {
-                    return Applied::Unchanged;
-                }
-                *entry = Entry { snapshot, expires_at, generation };
+    /// Applies `edit` at `block` to the cached state in place (copying it only when a reader
+    /// still holds the previous snapshot). A pool not cached stays so, unless a fetch of it is in
+    /// flight: then the entry is invalidated so that the fetch cannot store state older than
+    /// this event. An edit the cached state cannot take (another pool kind, arithmetic a pool
+    /// would revert on) drops the entry.
+    fn edit(&self, pool: Address, block: u64, edit: Edit) -> Applied {
+        let Some(mut e) = self.entries.get_mut(&pool) else {
+            if self.inflight.iter().any(|f| f.key().0 == pool) {
+                self.invalidate(&pool);
+                return Applied::Invalidated;
             }
-            MapEntry::Vacant(v) => {
-                v.insert(Entry { snapshot, expires_at, generation });
-            }
-        }
-        self.counters.applied.inc();
-        Applied::Updated
-    }
-
-    /// Uniswap V3 `_modifyPosition`: in-range liquidity moves only when
-    /// `tickLower ≤ tick < tickUpper`.
-    fn modify_liquidity(
-        &self,
-        pool: Address,
-        block: u64,
-        lower: i32,
-        upper: i32,
-        delta: u128,
-        add: bool,
-    ) -> Applied {
-        let Some(mut e) = self.entries.get_mut(&pool) else { return Applied::Unchanged };
-        let Some(current) = e.snapshot.as_ref() else { return Applied::Unchanged };
+            return Applied::Unchanged;
+        };
+        let Some(current) = e.snapshot.as_mut() else { return Applied::Unchanged };
         if current.block > block {
             return Applied::Unchanged;
         }
-        let PoolState::UniswapV3 { sqrt_price_x96, tick, liquidity } = current.state else {
+        let snapshot = Arc::make_mut(current);
+        let applied = match (&mut snapshot.state, edit) {
+            (
+                PoolState::UniswapV2 { reserve0, reserve1, .. },
+                Edit::V2Sync { reserve0: r0, reserve1: r1 },
+            ) => {
+                (*reserve0, *reserve1) = (r0, r1);
+                true
+            }
+            // A price beyond the loaded ticks: re-read around it rather than keep a state
+            // that can quote nothing.
+            (PoolState::UniswapV3(v3), Edit::V3Swap { sqrt_price_x96, tick, liquidity }) => {
+                v3.state.sqrt_price_x96 = sqrt_price_x96;
+                v3.state.tick = tick;
+                v3.state.liquidity = liquidity;
+                let (lo, hi) = v3.state.loaded_range;
+                (lo..=hi).contains(&tick)
+            }
+            (PoolState::UniswapV3(v3), Edit::V3Initialize { sqrt_price_x96, tick }) => {
+                v3.state.sqrt_price_x96 = sqrt_price_x96;
+                v3.state.tick = tick;
+                true
+            }
+            (PoolState::UniswapV3(v3), Edit::V3Liquidity { lower, upper, delta: Some(delta) }) => {
+                modify_position(v3, lower, upper, delta)
+            }
+            _ => false,
+        };
+        if !applied {
             drop(e);
             self.invalidate(&pool);
             return Applied::Invalidated;
-        };
-        let new_liquidity = if lower <= tick && tick < upper {
-            let next =
-                if add { liquidity.checked_add(delta) } else { liquidity.checked_sub(delta) };
-            let Some(next) = next else {
-                // The cached state cannot be right: drop it.
-                drop(e);
-                self.invalidate(&pool);
-                return Applied::Invalidated;
-            };
-            next
-        } else {
-            liquidity
-        };
+        }
+        snapshot.block = block;
         e.generation = self.next_generation();
         e.expires_at = Instant::now() + self.config.ttl;
-        e.snapshot = Some(Arc::new(PoolSnapshot {
-            pool,
-            block,
-            state: PoolState::UniswapV3 { sqrt_price_x96, tick, liquidity: new_liquidity },
-        }));
         self.counters.applied.inc();
         Applied::Updated
     }
 }
 
+/// `UniswapV3Pool._modifyPosition` on the cached state: both ticks' `liquidityGross` and
+/// `liquidityNet` (a tick whose gross liquidity falls to 0 is cleared, one that rises from 0 is
+/// initialized), within the loaded range; the in-range liquidity when
+/// `tickLower ≤ tick < tickUpper`. `false` when the pool would revert on it (its state here
+/// cannot be right).
+fn modify_position(v3: &mut V3Pool, lower: i32, upper: i32, delta: i128) -> bool {
+    if lower >= upper || delta == 0 {
+        return lower < upper;
+    }
+    let (lo, hi) = v3.state.loaded_range;
+    for (tick, is_upper) in [(lower, false), (upper, true)] {
+        if tick < lo || tick > hi {
+            continue;
+        }
+        let gross = v3.liquidity_gross.get(&tick).copied().unwrap_or(0);
+        let Some(gross_after) = gross.checked_add_signed(delta) else { return false };
+        let net = v3.state.ticks.get(&tick).copied().unwrap_or(0);
+        let net_after = if is_upper { net.checked_sub(delta) } else { net.checked_add(delta) };
+        let Some(net_after) = net_after else { return false };
+        if gross_after == 0 {
+            v3.liquidity_gross.remove(&tick);
+            v3.state.ticks.remove(&tick);
+        } else {
+            v3.liquidity_gross.insert(tick, gross_after);
+            v3.state.ticks.insert(tick, net_after);
+        }
+    }
+    if lower <= v3.state.tick && v3.state.tick < upper {
+        match v3.state.liquidity.checked_add_signed(delta) {
+            Some(l) => v3.state.liquidity = l,
+            None => return false,
+        }
+    }
+    true
+}
+
 /// How one event changes a pool's cached state.
-enum Update {
-    None,
-    Invalidate,
-    Replace(PoolState),
-    Liquidity { lower: i32, upper: i32, delta: u128, add: bool },
+enum Edit {
+    V2Sync {
+        reserve0: U256,
+        reserve1: U256,
+    },
+    V3Swap {
+        sqrt_price_x96: U160,
+        tick: i32,
+        liquidity: u128,
+    },
+    V3Initialize {
+        sqrt_price_x96: U160,
+        tick: i32,
+    },
+    /// `delta`: `None` when the amount does not fit in `int128` (no pool emits that).
+    V3Liquidity {
+        lower: i32,
+        upper: i32,
+        delta: Option<i128>,
+    },
 }
 
 fn timeout_error(pool: &PoolKey, block: u64, after: Duration) -> ReserveError {

@@ -1,18 +1,26 @@
 //! What a pool is and what state of it the cache holds.
 
-use alloy_primitives::{
-    Address, B256, U256,
-    aliases::{I24, U160},
-};
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256, aliases::I24};
+use mev_swap_math::{V2Fee, V3State};
 
 /// Which kind of pool, with what the source needs to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PoolKind {
-    /// A Uniswap V2 pair (or fork): `getReserves()`.
-    UniswapV2,
-    /// A Uniswap V3 pool (or fork): `slot0()` and `liquidity()`.
-    UniswapV3,
+    /// A Uniswap V2 pair (or fork): `token0()`, `token1()`, `getReserves()`.
+    UniswapV2 {
+        /// The pair's swap fee (Uniswap and SushiSwap 997/1000; PancakeSwap 9975/10000).
+        fee: V2Fee,
+    },
+    /// A Uniswap V3 pool (or fork): `slot0()`, `liquidity()`, `fee()`, `tickSpacing()`, the
+    /// tokens, and the tick bitmap and initialized ticks `tick_words` bitmap words either side of
+    /// the current tick's word (each word spans `256 × tickSpacing` ticks).
+    UniswapV3 {
+        /// Bitmap words loaded either side of the current one (0: the current word only).
+        tick_words: u16,
+    },
     /// A Balancer V2 pool, read from the Vault with `getPoolTokens(poolId)`.
     BalancerV2 {
         /// The Vault holding the pool's balances.
@@ -38,16 +46,31 @@ pub struct PoolKey {
 }
 
 impl PoolKey {
-    /// A Uniswap V2 pair.
+    /// A Uniswap V2 pair with Uniswap's 0.3 % fee.
     #[must_use]
     pub const fn uniswap_v2(address: Address) -> Self {
-        Self { address, kind: PoolKind::UniswapV2 }
+        Self { address, kind: PoolKind::UniswapV2 { fee: V2Fee::UNISWAP } }
     }
 
-    /// A Uniswap V3 pool.
+    /// A pair of a Uniswap V2 fork with its own fee.
+    #[must_use]
+    pub const fn uniswap_v2_fork(address: Address, fee: V2Fee) -> Self {
+        Self { address, kind: PoolKind::UniswapV2 { fee } }
+    }
+
+    /// A Uniswap V3 pool, its ticks loaded [`DEFAULT_TICK_WORDS`] bitmap words either side of
+    /// the current price.
     #[must_use]
     pub const fn uniswap_v3(address: Address) -> Self {
-        Self { address, kind: PoolKind::UniswapV3 }
+        Self { address, kind: PoolKind::UniswapV3 { tick_words: DEFAULT_TICK_WORDS } }
+    }
+
+    /// A Uniswap V3 pool, its ticks loaded `tick_words` bitmap words either side of the
+    /// current price (a word spans `256 × tickSpacing` ticks: ±15,360 ticks per word at
+    /// spacing 60, a factor of 4.6 in price).
+    #[must_use]
+    pub const fn uniswap_v3_with_ticks(address: Address, tick_words: u16) -> Self {
+        Self { address, kind: PoolKind::UniswapV3 { tick_words } }
     }
 
     /// A Balancer V2 pool; its address is the pool id's first 20 bytes.
@@ -66,26 +89,28 @@ impl PoolKey {
     }
 }
 
+/// Bitmap words [`PoolKey::uniswap_v3`] loads either side of the current tick's word.
+pub const DEFAULT_TICK_WORDS: u16 = 2;
+
 /// The state of one pool, as its contract reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PoolState {
-    /// Uniswap V2 reserves, in the tokens' smallest units (each fits in 112 bits).
+    /// A Uniswap V2 pair: tokens, reserves (smallest units, each fits in 112 bits) and fee.
     UniswapV2 {
+        /// The pair's token0.
+        token0: Address,
+        /// The pair's token1.
+        token1: Address,
         /// Reserve of token0.
         reserve0: U256,
         /// Reserve of token1.
         reserve1: U256,
+        /// The swap fee (from the [`PoolKind`]).
+        fee: V2Fee,
     },
-    /// Uniswap V3 price, tick and in-range liquidity.
-    UniswapV3 {
-        /// √(token1/token0) as a Q64.96 fixed-point number.
-        sqrt_price_x96: U160,
-        /// The current tick.
-        tick: i32,
-        /// Liquidity in range at the current tick.
-        liquidity: u128,
-    },
+    /// A Uniswap V3 pool: everything a swap reads.
+    UniswapV3(Box<V3Pool>),
     /// Balancer V2 tokens and balances (smallest units), in the Vault's order.
     BalancerV2 {
         /// The pool's tokens.
@@ -100,8 +125,23 @@ pub enum PoolState {
     },
 }
 
+/// A Uniswap V3 pool's tokens and swap state, with the `liquidityGross` of every initialized
+/// tick (which decides, on a `Burn`, whether the tick stays initialized).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V3Pool {
+    /// The pool's token0.
+    pub token0: Address,
+    /// The pool's token1.
+    pub token1: Address,
+    /// Price, tick, in-range liquidity, fee, tick spacing and the initialized ticks'
+    /// `liquidityNet` within [`V3State::loaded_range`].
+    pub state: V3State,
+    /// `liquidityGross` of each tick in [`V3State::ticks`] (same keys).
+    pub liquidity_gross: BTreeMap<i32, u128>,
+}
+
 /// A pool's state at a block.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolSnapshot {
     /// The pool.
     pub pool: Address,

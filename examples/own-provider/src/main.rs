@@ -88,7 +88,7 @@ async fn run() -> Result<(), Error> {
     let reserves = ReserveCache::new(Arc::new(RpcReserveSource::new(reader.clone())));
     let snapshot = reserves.get(&PoolKey::uniswap_v2(pair.address()), head).await?;
     let r = pair.reserves().await?;
-    let PoolState::UniswapV2 { reserve0, reserve1 } = snapshot.state else {
+    let PoolState::UniswapV2 { reserve0, reserve1, .. } = snapshot.state else {
         return Err("not a V2 state".into());
     };
     assert_eq!((reserve0, reserve1), (U256::from(r.reserve0), U256::from(r.reserve1)));

@@ -56,7 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry: Registry = keys
         .iter()
         .map(|k| {
-            let p = if k.kind == mev_reserve_cache::PoolKind::UniswapV2 {
+            let p = if matches!(k.kind, mev_reserve_cache::PoolKind::UniswapV2 { .. }) {
                 Protocol::UniswapV2
             } else {
                 Protocol::UniswapV3

@@ -46,8 +46,8 @@ impl Routes {
         let mut pool_map = HashMap::new();
         for key in pools {
             let (emitter, protocol) = match key.kind {
-                PoolKind::UniswapV2 => (key.address, Protocol::UniswapV2),
-                PoolKind::UniswapV3 => (key.address, Protocol::UniswapV3),
+                PoolKind::UniswapV2 { .. } => (key.address, Protocol::UniswapV2),
+                PoolKind::UniswapV3 { .. } => (key.address, Protocol::UniswapV3),
                 PoolKind::BalancerV2 { vault, .. } => (vault, Protocol::BalancerV2),
                 _ => (key.address, Protocol::Curve),
             };

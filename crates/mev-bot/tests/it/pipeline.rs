@@ -10,11 +10,11 @@ use mev_bot::{
     BlockReport, BotConfig, ChainEvent, Opportunity, Pipeline, PoolConfig, RECORDING_FORMAT,
     Recording, RecordingReader, RpcChain, replay,
 };
-use mev_chain::ChainReader;
+use mev_chain::{ChainReader, ProviderChain};
 use mev_devnet::{SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool, bindings, tx_request};
 use mev_position_cache::{InMemoryPositionStore, PositionStore};
 use mev_rebuild::{AaveV3Protocol, LendingProtocol};
-use mev_reserve_cache::PoolState;
+use mev_reserve_cache::{PoolKey, PoolState, ReserveSource, RpcReserveSource};
 
 use crate::market::{DevnetMarket, free_port, scrape};
 
@@ -64,20 +64,17 @@ impl Scenario {
         self.market.aave.units(self.asset(symbol), n).expect("units")
     }
 
+    /// Both pools as a fresh read of the chain gives them (tokens, reserves; price, liquidity,
+    /// fee, spacing and every initialized tick near the price).
     async fn pool_states(&self) -> [PoolState; 2] {
-        let r = self.pair.reserves().await.expect("reserves");
-        let s = self.pool.slot0().await.expect("slot0");
-        [
-            PoolState::UniswapV2 {
-                reserve0: U256::from(r.reserve0),
-                reserve1: U256::from(r.reserve1),
-            },
-            PoolState::UniswapV3 {
-                sqrt_price_x96: s.sqrtPriceX96,
-                tick: i32::try_from(s.tick).expect("tick"),
-                liquidity: self.pool.liquidity().await.expect("liquidity"),
-            },
-        ]
+        let source =
+            RpcReserveSource::new(ProviderChain::new(self.market.devnet.provider().clone()));
+        let head = self.market.devnet.block_number().await.expect("head");
+        let keys =
+            [PoolKey::uniswap_v2(self.pair.address()), PoolKey::uniswap_v3(self.pool.address())];
+        let mut read = source.fetch_many(&keys, head).await.into_iter();
+        let mut next = || read.next().expect("one per pool").expect("pool read").state;
+        [next(), next()]
     }
 
     /// Gives `who` `n` whole units of `symbol` and approves the pool.

@@ -11,11 +11,15 @@ use mev_event_decoder::{
     DecodedLog, Decoder, LogMeta,
     events::{balancer_v2, uniswap_v2, uniswap_v3},
 };
-use mev_reserve_cache::{
-    Applied, PoolKey, PoolSnapshot, PoolState, ReserveCache, ReserveCacheConfig, read_pool,
-};
+use std::collections::BTreeMap;
 
-use crate::gated::{GatedSource, POOL, v2};
+use mev_reserve_cache::{
+    Applied, PoolKey, PoolSnapshot, PoolState, PriceAfter, QuoteError, ReserveCache,
+    ReserveCacheConfig, SwapSide, V3Pool, read_pool,
+};
+use mev_swap_math::{V2Fee, V3State, get_sqrt_ratio_at_tick};
+
+use crate::gated::{GatedSource, POOL, TOKEN0, TOKEN1, v2};
 
 fn decoded(address: Address, block: u64, event: impl SolEvent) -> DecodedLog {
     let log = alloy_primitives::Log { address, data: event.encode_log_data() };
@@ -91,7 +95,8 @@ async fn fetch_answering_after_invalidation_does_not_write_stale_state() {
     assert_eq!(cache.stats().stale_writes_prevented, 1);
 }
 
-/// The same race against an in-place update: the event's state wins over the older fetch.
+/// The same race against an event for a pool not cached yet: the fetch in flight (older than
+/// the event) is not stored; the next read fetches again.
 #[tokio::test]
 async fn fetch_answering_after_apply_does_not_overwrite_the_event_state() {
     let source = GatedSource::new(100, 100);
@@ -102,11 +107,19 @@ async fn fetch_answering_after_apply_does_not_overwrite_the_event_state() {
         async move { cache.get(&PoolKey::uniswap_v2(POOL), 10).await }
     });
     settle().await;
-    assert_eq!(cache.apply(&sync(10, 300, 30)), Applied::Updated);
+    assert_eq!(cache.apply(&sync(10, 300, 30)), Applied::Invalidated);
     source.release();
     assert_eq!(pending.await.unwrap().unwrap().state, v2(100, 100));
-    assert_eq!(cache.peek(&POOL).unwrap().state, v2(300, 30));
+    assert!(cache.peek(&POOL).is_none(), "the older fetch is not stored");
     assert_eq!(cache.stats().stale_writes_prevented, 1);
+    // Without a fetch in flight, an event for a pool not cached changes nothing.
+    let other = decoded(
+        Address::repeat_byte(0x77),
+        11,
+        uniswap_v2::Sync { reserve0: U112::from(1u64), reserve1: U112::from(1u64) },
+    );
+    assert_eq!(cache.apply(&other), Applied::Unchanged);
+    assert!(cache.peek(&Address::repeat_byte(0x77)).is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,8 +193,10 @@ async fn fetch_timeout_is_an_error() {
 #[tokio::test]
 async fn v2_sync_applies_in_place_swap_does_not_and_old_logs_are_ignored() {
     let cache = ReserveCache::new(GatedSource::new(0, 0));
+    cache.get(&PoolKey::uniswap_v2(POOL), 4).await.unwrap();
     assert_eq!(cache.apply(&sync(5, 10, 20)), Applied::Updated);
     assert_eq!(cache.peek(&POOL).unwrap().state, v2(10, 20));
+    assert_eq!(cache.peek(&POOL).unwrap().block, 5);
     let swap = decoded(
         POOL,
         6,
@@ -204,18 +219,32 @@ async fn v2_sync_applies_in_place_swap_does_not_and_old_logs_are_ignored() {
     assert!(cache.peek(&POOL).is_none());
 }
 
-fn v3_state(cache: &ReserveCache) -> (U160, i32, u128) {
-    match cache.peek(&POOL).unwrap().state {
-        PoolState::UniswapV3 { sqrt_price_x96, tick, liquidity } => {
-            (sqrt_price_x96, tick, liquidity)
-        }
-        ref other => panic!("{other:?}"),
+fn v3_pool(cache: &ReserveCache) -> V3Pool {
+    match &cache.peek(&POOL).unwrap().state {
+        PoolState::UniswapV3(v3) => (**v3).clone(),
+        other => panic!("{other:?}"),
     }
 }
 
 #[tokio::test]
 async fn v3_swap_mint_burn_follow_the_pool_rules() {
-    let cache = ReserveCache::new(GatedSource::new(0, 0));
+    let source = GatedSource::new(0, 0);
+    source.answer_state(PoolState::UniswapV3(Box::new(V3Pool {
+        token0: TOKEN0,
+        token1: TOKEN1,
+        state: V3State {
+            sqrt_price_x96: get_sqrt_ratio_at_tick(0).unwrap().to(),
+            tick: 0,
+            liquidity: 0,
+            fee: 3_000,
+            tick_spacing: 20,
+            ticks: BTreeMap::new(),
+            loaded_range: (-5_000, 5_000),
+        },
+        liquidity_gross: BTreeMap::new(),
+    })));
+    let cache = ReserveCache::new(source.clone());
+    cache.get(&PoolKey::uniswap_v3(POOL), 0).await.unwrap();
     let swap = uniswap_v3::Swap {
         sender: Address::ZERO,
         recipient: Address::ZERO,
@@ -226,7 +255,11 @@ async fn v3_swap_mint_burn_follow_the_pool_rules() {
         tick: I24::try_from(-100).unwrap(),
     };
     assert_eq!(cache.apply(&decoded(POOL, 1, swap)), Applied::Updated);
-    assert_eq!(v3_state(&cache), (U160::from(1u64 << 40), -100, 1_000));
+    let p = v3_pool(&cache);
+    assert_eq!(
+        (p.state.sqrt_price_x96, p.state.tick, p.state.liquidity),
+        (U160::from(1u64 << 40), -100, 1_000)
+    );
     let mint = |lower: i32, upper: i32, amount: u128| uniswap_v3::Mint {
         sender: Address::ZERO,
         owner: Address::ZERO,
@@ -236,14 +269,25 @@ async fn v3_swap_mint_burn_follow_the_pool_rules() {
         amount0: U256::ZERO,
         amount1: U256::ZERO,
     };
-    // In range (lower ≤ tick < upper): liquidity grows.
+    // In range (lower ≤ tick < upper): liquidity grows; both ticks are initialized.
     assert_eq!(cache.apply(&decoded(POOL, 2, mint(-120, 60, 500))), Applied::Updated);
-    assert_eq!(v3_state(&cache).2, 1_500);
-    // tick == upper is out of range; tick == lower is in range.
+    let p = v3_pool(&cache);
+    assert_eq!(p.state.liquidity, 1_500);
+    assert_eq!(p.state.ticks, BTreeMap::from([(-120, 500), (60, -500)]));
+    assert_eq!(p.liquidity_gross, BTreeMap::from([(-120, 500), (60, 500)]));
+    // tick == upper is out of range; tick == lower is in range. Ticks shared add up.
     cache.apply(&decoded(POOL, 2, mint(-160, -100, 7)));
-    assert_eq!(v3_state(&cache).2, 1_500);
-    cache.apply(&decoded(POOL, 2, mint(-100, -40, 7)));
-    assert_eq!(v3_state(&cache).2, 1_507);
+    assert_eq!(v3_pool(&cache).state.liquidity, 1_500);
+    cache.apply(&decoded(POOL, 2, mint(-100, 60, 7)));
+    let p = v3_pool(&cache);
+    assert_eq!(p.state.liquidity, 1_507);
+    assert_eq!(p.state.ticks, BTreeMap::from([(-160, 7), (-120, 500), (-100, 0), (60, -507)]));
+    assert_eq!(p.liquidity_gross[&-100], 14, "a tick with net 0 stays initialized");
+    // Outside the loaded range: the in-range liquidity moves, the unknown ticks are not recorded.
+    cache.apply(&decoded(POOL, 2, mint(-6_000, 6_000, 3)));
+    let p = v3_pool(&cache);
+    assert_eq!(p.state.liquidity, 1_510);
+    assert!(!p.state.ticks.contains_key(&-6_000) && !p.state.ticks.contains_key(&6_000));
     let burn = uniswap_v3::Burn {
         owner: Address::ZERO,
         tickLower: I24::try_from(-120).unwrap(),
@@ -253,11 +297,52 @@ async fn v3_swap_mint_burn_follow_the_pool_rules() {
         amount1: U256::ZERO,
     };
     cache.apply(&decoded(POOL, 3, burn.clone()));
-    assert_eq!(v3_state(&cache).2, 1_007);
-    // A burn of more than the in-range liquidity means the cache is wrong: it drops the entry.
+    let p = v3_pool(&cache);
+    assert_eq!(p.state.liquidity, 1_010);
+    assert!(!p.state.ticks.contains_key(&-120), "gross 0: cleared");
+    assert_eq!(p.state.ticks[&60], -7);
+    // A burn of more than a tick holds means the cache is wrong: it drops the entry.
     let too_much = uniswap_v3::Burn { amount: 5_000, ..burn };
     assert_eq!(cache.apply(&decoded(POOL, 4, too_much)), Applied::Invalidated);
     assert!(cache.peek(&POOL).is_none());
+}
+
+#[tokio::test]
+async fn quotes_come_from_the_cached_state() {
+    let cache = ReserveCache::new(GatedSource::new(1_000_000, 2_000_000));
+    let one = U256::from(1_000u64);
+    assert_eq!(
+        cache.quote(&POOL, TOKEN0, one, SwapSide::ExactIn),
+        Err(QuoteError::NotCached { pool: POOL })
+    );
+    cache.get(&PoolKey::uniswap_v2(POOL), 1).await.unwrap();
+    let q = cache.quote(&POOL, TOKEN0, one, SwapSide::ExactIn).unwrap();
+    let out = mev_swap_math::get_amount_out(
+        one,
+        U256::from(1_000_000u64),
+        U256::from(2_000_000u64),
+        V2Fee::UNISWAP,
+    )
+    .unwrap();
+    assert_eq!((q.token_out, q.amount_in, q.amount_out), (TOKEN1, one, out));
+    assert_eq!(
+        q.after,
+        PriceAfter::UniswapV2 {
+            reserve0: U256::from(1_001_000u64),
+            reserve1: U256::from(2_000_000u64) - out
+        }
+    );
+    let back = cache.quote(&POOL, TOKEN0, out, SwapSide::ExactOut).unwrap();
+    assert_eq!(back.token_out, TOKEN1);
+    assert!(back.amount_in <= one, "exact out of what exact in gave costs at most as much");
+    assert!(matches!(
+        cache.quote(&POOL, Address::repeat_byte(0x55), one, SwapSide::ExactIn),
+        Err(QuoteError::UnknownToken { .. })
+    ));
+    assert!(matches!(
+        cache.quote(&POOL, TOKEN0, U256::from(2_000_000u64), SwapSide::ExactOut),
+        Err(QuoteError::Swap { .. })
+    ));
 }
 
 #[tokio::test]

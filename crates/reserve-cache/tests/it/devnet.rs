@@ -2,7 +2,7 @@
 //! mints and burns, the cache fed each block's decoded logs, compared with the chain after every
 //! block, in three modes (no cache, invalidate-only as the reference bot does, apply-in-place).
 
-use std::sync::Arc;
+use std::{collections::BTreeSet, sync::Arc};
 
 use alloy_primitives::{Address, U256};
 use alloy_provider::Provider;
@@ -10,6 +10,7 @@ use mev_chain::{Counted, ProviderChain};
 use mev_devnet::{Devnet, SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool, v2_amount_out};
 use mev_event_decoder::{Decoder, Protocol, Registry, StateChange};
 use mev_reserve_cache::{PoolKey, PoolState, ReserveCache, RpcReserveSource, read_pool};
+use mev_swap_math::V2Fee;
 
 const BLOCKS: u64 = 200;
 const READS_PER_POOL_PER_BLOCK: usize = 3;
@@ -34,19 +35,72 @@ fn e18(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18))
 }
 
-async fn chain_state(v2: &[UniswapV2Pair], v3: &[UniswapV3Pool], pool: Address) -> PoolState {
+/// Checks `state` (what the cache or the source holds for `pool`) against the chain, read
+/// through the contracts' own getters: reserves and tokens; price, tick, liquidity, fee,
+/// spacing, and `ticks(t)` of every tick a position was ever opened at (`ticks`).
+async fn check_against_chain(
+    v2: &[UniswapV2Pair],
+    v3: &[UniswapV3Pool],
+    ticks: &BTreeSet<(Address, i32)>,
+    pool: Address,
+    state: &PoolState,
+) {
     if let Some(pair) = v2.iter().find(|p| p.address() == pool) {
         let r = pair.reserves().await.unwrap();
-        return PoolState::UniswapV2 { reserve0: r.reserve0.to(), reserve1: r.reserve1.to() };
+        let want = PoolState::UniswapV2 {
+            token0: pair.token0(),
+            token1: pair.token1(),
+            reserve0: r.reserve0.to(),
+            reserve1: r.reserve1.to(),
+            fee: V2Fee::UNISWAP,
+        };
+        assert_eq!(state, &want, "pair {pool}");
+        return;
     }
     let p = v3.iter().find(|p| p.address() == pool).unwrap();
+    let PoolState::UniswapV3(got) = state else { panic!("{state:?}") };
     let slot0 = p.slot0().await.unwrap();
-    let tick = i32::try_from(slot0.tick).unwrap();
-    PoolState::UniswapV3 {
-        sqrt_price_x96: slot0.sqrtPriceX96,
-        tick,
-        liquidity: p.liquidity().await.unwrap(),
+    assert_eq!(got.state.sqrt_price_x96, slot0.sqrtPriceX96, "price of {pool}");
+    assert_eq!(got.state.tick, i32::try_from(slot0.tick).unwrap(), "tick of {pool}");
+    assert_eq!(got.state.liquidity, p.liquidity().await.unwrap(), "liquidity of {pool}");
+    assert_eq!((got.token0, got.token1), (p.token0(), p.token1()));
+    assert_eq!(got.state.fee, p.fee().to::<u32>());
+    assert_eq!(got.state.tick_spacing, p.tick_spacing());
+    let (lo, hi) = got.state.loaded_range;
+    for &(_, t) in ticks.iter().filter(|(a, t)| *a == pool && (lo..=hi).contains(t)) {
+        let info = p.tick_info(t).await.unwrap();
+        let want = (info.liquidityGross > 0).then_some((info.liquidityGross, info.liquidityNet));
+        let have = got.liquidity_gross.get(&t).copied().zip(got.state.ticks.get(&t).copied());
+        assert_eq!(have, want, "tick {t} of {pool}");
     }
+    assert!(
+        got.state.ticks.keys().all(|t| ticks.contains(&(pool, *t))),
+        "no tick without a position"
+    );
+}
+
+/// `state` as comparable with `truth`: a V3 pool's ticks are loaded around the price of the
+/// block it was read at, so a cached state may cover another range than a fresh read. Both must
+/// agree on the ticks of the overlap; outside it `truth`'s are taken.
+fn comparable(state: &PoolState, truth: &PoolState) -> PoolState {
+    let (PoolState::UniswapV3(a), PoolState::UniswapV3(t)) = (state, truth) else {
+        return state.clone();
+    };
+    let (lo, hi) = (
+        a.state.loaded_range.0.max(t.state.loaded_range.0),
+        a.state.loaded_range.1.min(t.state.loaded_range.1),
+    );
+    let inside = |k: &i32| (lo..=hi).contains(k);
+    let mut out = t.clone();
+    out.state.ticks.retain(|k, _| !inside(k));
+    out.liquidity_gross.retain(|k, _| !inside(k));
+    out.state.ticks.extend(a.state.ticks.iter().filter(|(k, _)| inside(k)));
+    out.liquidity_gross.extend(a.liquidity_gross.iter().filter(|(k, _)| inside(k)));
+    let mut out = *out;
+    out.state.sqrt_price_x96 = a.state.sqrt_price_x96;
+    out.state.tick = a.state.tick;
+    out.state.liquidity = a.state.liquidity;
+    PoolState::UniswapV3(Box::new(out))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,15 +125,18 @@ async fn random_workload_cache_equals_chain_every_block() {
     }
     let mut v3 = Vec::new();
     let mut positions = Vec::new();
+    let mut ticks = BTreeSet::new();
     for (a, b, fee) in [(0, 1, 3000), (1, 2, 500)] {
         let pool = v3f.create_pool(tokens[a], tokens[b], fee, SQRT_PRICE_1_1).await.unwrap();
         let (lo, hi) = pool.full_range();
         pool.mint_position(me, lo, hi, e18(1_000_000), e18(1_000_000)).await.unwrap();
+        ticks.extend([(pool.address(), lo), (pool.address(), hi)]);
         let s = pool.tick_spacing();
         for k in 1..=4 {
             let p = pool.mint_position(me, -k * 10 * s, k * 10 * s, e18(50_000), e18(50_000));
             let p = p.await.unwrap();
             positions.push((pool.address(), p.token_id, p.liquidity));
+            ticks.extend([(pool.address(), -k * 10 * s), (pool.address(), k * 10 * s)]);
         }
         for t in [pool.token0(), pool.token1()] {
             devnet.approve(t, me, v3f.swap_router(), U256::MAX).await.unwrap();
@@ -168,6 +225,7 @@ async fn random_workload_cache_equals_chain_every_block() {
                         let hi = centre + s * (1 + rng.below(20) as i32);
                         pool.push_mint_position(&mut batch, me, lo, hi, e18(1_000), e18(1_000))
                             .unwrap();
+                        ticks.extend([(pool.address(), lo), (pool.address(), hi)]);
                     } else {
                         let k = rng.below(positions.len() as u64) as usize;
                         let (pool_address, token_id, liquidity) = positions[k];
@@ -208,21 +266,25 @@ async fn random_workload_cache_equals_chain_every_block() {
 
         // The bot reads each pool a few times per block; every answer must equal the chain.
         for key in &keys {
-            let truth = chain_state(&v2, &v3, key.address).await;
+            let truth = read_pool(None, &no_cache, key, head).await.unwrap();
+            check_against_chain(&v2, &v3, &ticks, key.address, &truth.state).await;
+            reads += 1;
             for _ in 0..READS_PER_POOL_PER_BLOCK {
                 let a = apply_in_place.get(key, head).await.unwrap();
                 let b = invalidate_only.get(key, head).await.unwrap();
-                let c = read_pool(None, &no_cache, key, head).await.unwrap();
-                assert_eq!(a.state, truth, "apply-in-place stale at block {head} for {key:?}");
-                assert_eq!(b.state, truth, "invalidate-only stale at block {head} for {key:?}");
-                assert_eq!(c.state, truth, "the source itself disagrees at block {head}");
-                reads += 1;
+                let a = comparable(&a.state, &truth.state);
+                let b = comparable(&b.state, &truth.state);
+                assert_eq!(a, truth.state, "apply-in-place stale at block {head} for {key:?}");
+                assert_eq!(b, truth.state, "invalidate-only stale at block {head} for {key:?}");
             }
         }
     }
 
+    // The source read every pool once per block for the check; a bot without a cache reads
+    // each pool READS_PER_POOL_PER_BLOCK times, as the caches were read.
+    let uncached_once = no_cache.reader().requests();
     let (none, inval, apply) = (
-        no_cache.reader().requests(),
+        uncached_once * READS_PER_POOL_PER_BLOCK as u64,
         inval_source.reader().requests(),
         apply_source.reader().requests(),
     );
@@ -238,7 +300,8 @@ async fn random_workload_cache_equals_chain_every_block() {
         stats.hit_rate_bps() as f64 / 100.0,
         invalidate_only.stats().hit_rate_bps() as f64 / 100.0,
     );
-    assert_eq!(none as usize, reads, "one request per uncached read");
+    // One request per V2 read, three per V3 read (state, bitmap words, ticks).
+    assert_eq!(uncached_once as usize, reads / keys.len() * (v2.len() + 3 * v3.len()));
     assert!(apply * 100 <= none, "apply-in-place must make ≥ 99% fewer calls: {apply} vs {none}");
     assert!(inval < none);
     assert!(logs_seen > BLOCKS as usize, "the workload produced events");
