@@ -3,3 +3,4 @@
 mod cache;
 mod devnet;
 mod gated;
+mod quotes;
