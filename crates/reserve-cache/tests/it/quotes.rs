@@ -5,7 +5,7 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use alloy_primitives::{Address, U256, aliases::U160};
+use alloy_primitives::{U256, aliases::U160};
 use alloy_provider::Provider;
 use mev_chain::ProviderChain;
 use mev_devnet::{Devnet, SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool};

@@ -36,6 +36,34 @@ pub fn div_rounding_up(x: U256, y: U256) -> U256 {
     if r.is_zero() { q } else { q + U256::from(1) }
 }
 
+/// `mulDiv(a, b, 2^96)` or `mulDivRoundingUp(a, b, 2^96)` as a shift: the same result, since
+/// the denominator is a power of two (`FixedPoint96.Q96`).
+///
+/// # Errors
+/// As [`mul_div`] and [`mul_div_rounding_up`].
+pub(crate) fn mul_div_q96(a: U256, b: U256, round_up: bool) -> Result<U256> {
+    const LOW_96: U256 = U256::from_limbs([u64::MAX, u64::MAX >> 32, 0, 0]);
+    let (q, inexact) = match a.checked_mul(b) {
+        Some(product) => (product >> 96_usize, !(product & LOW_96).is_zero()),
+        None => {
+            let product: U512 = a.widening_mul(b);
+            let l = product.as_limbs();
+            // The quotient fits 256 bits when the product is below 2^352.
+            if l[6] != 0 || l[7] != 0 || l[5] >> 32 != 0 {
+                return Err(SwapError::overflow("mulDiv"));
+            }
+            let low = U256::from_limbs([l[0], l[1], l[2], l[3]]);
+            let high = U256::from_limbs([l[4], l[5], 0, 0]);
+            ((low >> 96_usize) | (high << 160_usize), !(low & LOW_96).is_zero())
+        }
+    };
+    if round_up && inexact {
+        q.checked_add(U256::from(1)).ok_or(SwapError::overflow("mulDivRoundingUp"))
+    } else {
+        Ok(q)
+    }
+}
+
 /// Quotient and remainder of `a·b / denominator`.
 fn mul_div_rem(a: U256, b: U256, denominator: U256) -> Result<(U256, U256)> {
     if denominator.is_zero() {
@@ -112,6 +140,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_q96_shift_is_mul_div(a in any::<[u64; 4]>(), b in any::<[u64; 4]>(), shift in 0usize..256) {
+            let q96 = U256::from(1) << 96_usize;
+            let (a, b) = (U256::from_limbs(a) >> shift, U256::from_limbs(b));
+            prop_assert_eq!(mul_div_q96(a, b, false), mul_div(a, b, q96));
+            prop_assert_eq!(mul_div_q96(a, b, true), mul_div_rounding_up(a, b, q96));
+        }
+
         #[test]
         fn agrees_with_u512_arithmetic(
             a in any::<[u64; 4]>(),

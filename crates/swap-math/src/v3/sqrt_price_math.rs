@@ -5,7 +5,7 @@
 
 use alloy_primitives::U256;
 
-use super::full_math::{div_rounding_up, mul_div, mul_div_rounding_up};
+use super::full_math::{div_rounding_up, mul_div, mul_div_q96, mul_div_rounding_up};
 use crate::{Result, SwapError};
 
 /// `2^96`, `FixedPoint96.Q96`.
@@ -181,11 +181,7 @@ pub fn get_amount1_delta(
     } else {
         sqrt_ratio_b_x96 - sqrt_ratio_a_x96
     };
-    if round_up {
-        mul_div_rounding_up(U256::from(liquidity), difference, Q96)
-    } else {
-        mul_div(U256::from(liquidity), difference, Q96)
-    }
+    mul_div_q96(U256::from(liquidity), difference, round_up)
 }
 
 /// Solidity's unchecked `uint160(x)`: the low 160 bits.
