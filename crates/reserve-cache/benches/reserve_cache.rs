@@ -17,7 +17,8 @@ use mev_event_decoder::{
     events::{uniswap_v2, uniswap_v3},
 };
 use mev_reserve_cache::{
-    PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveCache, ReserveSource, Result, V3Pool,
+    PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveCache, ReserveSource, Result, SwapSide,
+    V3Pool,
 };
 use mev_swap_math::{V2Fee, V3State};
 
@@ -81,7 +82,7 @@ fn bench(c: &mut Criterion) {
         .map(|(i, p)| if i == 8 { PoolKey::uniswap_v3(*p) } else { PoolKey::uniswap_v2(*p) })
         .collect();
     rt.block_on(cache.warm(&keys, 1));
-    for (i, p) in pools.iter().enumerate() {
+    for (i, p) in pools.iter().enumerate().filter(|(i, _)| *i != 8) {
         cache.apply(&decoded(
             *p,
             1,
@@ -118,6 +119,29 @@ fn bench(c: &mut Criterion) {
         },
     );
     c.bench_function("apply_v3_swap", |b| b.iter(|| cache.apply(std::hint::black_box(&swap))));
+
+    // Quotes on cached state (no I/O): a V3 swap crossing about 10 initialized ticks, one that
+    // stays within a tick, a V2 quote; and, as the anchor, the same V3 swap on a V3State held by
+    // the caller (what the cache adds: the lookup and the snapshot's reference count).
+    let (t0, big, small) = (Address::repeat_byte(1), U256::from(400_000u64), U256::from(1_000u64));
+    let held = match &cache.cached(&v3).expect("cached").state {
+        PoolState::UniswapV3(p) => p.state.clone(),
+        _ => unreachable!("pool 8 is V3"),
+    };
+    let crossed = cache.quote(&v3, t0, big, SwapSide::ExactIn).expect("quote");
+    println!("quote_v3_cached_10_ticks crosses: {:?}", crossed.after);
+    c.bench_function("quote_v3_cached_10_ticks", |b| {
+        b.iter(|| cache.quote(&v3, t0, std::hint::black_box(big), SwapSide::ExactIn))
+    });
+    c.bench_function("quote_v3_held_state_10_ticks", |b| {
+        b.iter(|| held.quote_exact_in(true, std::hint::black_box(big)))
+    });
+    c.bench_function("quote_v3_cached_in_tick", |b| {
+        b.iter(|| cache.quote(&v3, t0, std::hint::black_box(small), SwapSide::ExactIn))
+    });
+    c.bench_function("quote_v2_cached", |b| {
+        b.iter(|| cache.quote(&pools[9], t0, std::hint::black_box(small), SwapSide::ExactIn))
+    });
 
     // Hit throughput with 2 threads reading random-ish pools.
     c.bench_function("hit_throughput_2_threads_per_op", |b| {
