@@ -7,11 +7,12 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use alloy_primitives::{U256, aliases::U160};
 use alloy_provider::Provider;
-use mev_chain::ProviderChain;
+use mev_chain::{Counted, ProviderChain};
 use mev_devnet::{Devnet, SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool};
 use mev_event_decoder::{Decoder, Protocol, Registry};
 use mev_reserve_cache::{
-    PoolKey, PriceAfter, QuoteError, ReserveCache, RpcReserveSource, SwapSide,
+    PoolKey, PoolState, PriceAfter, QuoteError, ReserveCache, ReserveSource, RpcReserveSource,
+    SwapSide,
 };
 use mev_swap_math::{SwapError, V2Fee, get_amount_in, get_amount_out};
 
@@ -107,12 +108,32 @@ async fn cached_quotes_equal_quoter_v2_and_the_pairs_every_block() {
         .chain(v3.iter().map(|p| PoolKey::uniswap_v3_with_ticks(p.address(), 400)))
         .collect();
     let provider = devnet.provider().clone();
-    let source = Arc::new(RpcReserveSource::new(ProviderChain::new(provider.clone())));
-    let cache = ReserveCache::new(source.clone());
     let mut last = devnet.block_number().await.unwrap();
+    // What loading one V3 pool's full tick state costs, pool by pool.
+    for key in keys.iter().skip(v2.len()) {
+        let alone = RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone())));
+        let snapshot = alone.fetch(key, last).await.unwrap();
+        let PoolState::UniswapV3(p) = &snapshot.state else { unreachable!("a V3 key") };
+        let words =
+            (p.state.loaded_range.1 - p.state.loaded_range.0) / (256 * p.state.tick_spacing) + 1;
+        let ticks = p.state.ticks.len();
+        let requests = alone.reader().requests();
+        println!(
+            "loading V3 pool {} (fee {}): {requests} requests for {ticks} initialized ticks over \
+             {words} bitmap words",
+            key.address, p.state.fee,
+        );
+        // One round for the state, then the words and the ticks, 500 calls per aggregate3.
+        let want = 1 + (words as u64).div_ceil(500) + (ticks as u64).div_ceil(500);
+        assert_eq!(requests, want);
+    }
+    let source =
+        Arc::new(RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone()))));
+    let cache = ReserveCache::new(source.clone());
     for r in cache.warm(&keys, last).await {
         r.unwrap();
     }
+    let requests_at_warm = source.reader().requests();
 
     let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut fetches_after_warm = None;
@@ -184,6 +205,7 @@ async fn cached_quotes_equal_quoter_v2_and_the_pairs_every_block() {
             assert!(cache.cached(&key.address).is_some(), "{key:?} dropped at block {head}");
         }
         fetches_after_warm.get_or_insert(cache.stats().fetches);
+        let requests_before_quoting = source.reader().requests();
 
         for pool in &v3 {
             for i in 0..QUOTES_PER_POOL_PER_BLOCK {
@@ -240,6 +262,7 @@ async fn cached_quotes_equal_quoter_v2_and_the_pairs_every_block() {
                 }
             }
         }
+        assert_eq!(source.reader().requests(), requests_before_quoting, "quoting is local");
         for pair in &v2 {
             let r = pair.reserves().await.unwrap();
             let (r0, r1) = (U256::from(r.reserve0), U256::from(r.reserve1));
@@ -276,6 +299,7 @@ async fn cached_quotes_equal_quoter_v2_and_the_pairs_every_block() {
         }
     }
     let stats = cache.stats();
+    assert_eq!(source.reader().requests(), requests_at_warm, "no node request after the warm-up");
     println!(
         "{BLOCKS} blocks, {} V3 pools, {} V2 pairs: {tally:?}; fetches after the warm-up {}",
         v3.len(),
