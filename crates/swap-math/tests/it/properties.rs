@@ -253,3 +253,75 @@ fn a_tick_with_zero_net_still_ends_a_step() {
     assert_eq!(a.ticks_crossed, b.ticks_crossed + 1);
     assert_eq!(a.liquidity_after, b.liquidity_after);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// More in never gives less out, and an exact-out quote never costs less for more.
+    #[test]
+    fn v3_quotes_are_monotone_in_the_amount(
+        state in arb_pool(),
+        zero_for_one in any::<bool>(),
+        a in arb_amount(),
+        b in arb_amount(),
+    ) {
+        let (small, large) = if a <= b { (a, b) } else { (b, a) };
+        if let (Ok(s), Ok(l)) =
+            (state.quote_exact_in(zero_for_one, small), state.quote_exact_in(zero_for_one, large))
+        {
+            prop_assert!(s.amount_out <= l.amount_out, "exact in {small} → {}, {large} → {}", s.amount_out, l.amount_out);
+        }
+        if let (Ok(s), Ok(l)) =
+            (state.quote_exact_out(zero_for_one, small), state.quote_exact_out(zero_for_one, large))
+        {
+            prop_assert!(s.amount_in <= l.amount_in, "exact out {small} ← {}, {large} ← {}", s.amount_in, l.amount_in);
+        }
+    }
+
+    /// Exact in and exact out are inverse within the pool's rounding, which always favours the
+    /// pool: the input an exact-out quote asks for buys at least that output, and buying what an
+    /// exact-in quote gives never costs more than was paid.
+    #[test]
+    fn v3_exact_in_and_exact_out_are_inverse_within_rounding(
+        state in arb_pool(),
+        zero_for_one in any::<bool>(),
+        amount in arb_amount(),
+    ) {
+        if let Ok(out) = state.quote_exact_out(zero_for_one, amount) {
+            let back = state.quote_exact_in(zero_for_one, out.amount_in);
+            prop_assert!(back.is_ok(), "{back:?}");
+            prop_assert!(back.unwrap().amount_out >= amount);
+        }
+        if let Ok(r#in) = state.quote_exact_in(zero_for_one, amount) {
+            // A swap that hit the price limit spent less than `amount`: only the filled part counts.
+            if r#in.amount_out > U256::ZERO {
+                let back = state.quote_exact_out(zero_for_one, r#in.amount_out);
+                prop_assert!(back.is_ok(), "{back:?}");
+                prop_assert!(back.unwrap().amount_in <= r#in.amount_in);
+            }
+        }
+    }
+
+    /// The same two properties for Uniswap V2 (and forks' fees).
+    #[test]
+    fn v2_quotes_are_monotone_and_inverse_within_rounding(
+        r0 in 1_000u128..(1u128 << 112),
+        r1 in 1_000u128..(1u128 << 112),
+        a in 1u128..(1u128 << 100),
+        b in 1u128..(1u128 << 100),
+        pancake in any::<bool>(),
+    ) {
+        use mev_swap_math::{V2Fee, get_amount_in, get_amount_out};
+        let fee = if pancake { V2Fee::PANCAKESWAP } else { V2Fee::UNISWAP };
+        let (r0, r1) = (U256::from(r0), U256::from(r1));
+        let (small, large) = (U256::from(a.min(b)), U256::from(a.max(b)));
+        let out = |x| get_amount_out(x, r0, r1, fee);
+        prop_assert!(out(small)? <= out(large)?);
+        let y = out(large)?;
+        if y > U256::ZERO {
+            let x = get_amount_in(y, r0, r1, fee)?;
+            prop_assert!(x <= large, "buying {y} costs {x} > {large}");
+            prop_assert!(out(x)? >= y);
+        }
+    }
+}
