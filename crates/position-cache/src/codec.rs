@@ -115,8 +115,7 @@ pub(crate) fn read(bytes: &[u8]) -> Option<Position> {
     r.expect(br#","last_update_block":"#)?;
     let last_update_block = r.number()?;
     // Absent in records written before the field existed.
-    let last_health_block =
-        if r.eat_str(br#","last_health_block":"#) { r.number()? } else { 0 };
+    let last_health_block = if r.eat_str(br#","last_health_block":"#) { r.number()? } else { 0 };
     r.expect(br#","blocks_unhealthy":"#)?;
     let blocks_unhealthy = r.number()?;
     r.expect(b"}")?;

@@ -376,7 +376,9 @@ mod tests {
             .with_blocks_unhealthy(3);
         let json = p.to_json().unwrap();
         assert!(
-            json.ends_with(r#","last_update_block":42,"last_health_block":41,"blocks_unhealthy":3}"#),
+            json.ends_with(
+                r#","last_update_block":42,"last_health_block":41,"blocks_unhealthy":3}"#
+            ),
             "{json}"
         );
         assert!(json.contains(r#""user":"0xabababababababababababababababababababab""#));

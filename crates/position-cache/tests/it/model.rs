@@ -82,10 +82,8 @@ struct Model {
 impl Model {
     fn upsert(&mut self, p: Position) {
         let key = (p.protocol.clone(), p.user);
-        let (counter, health_block) = self
-            .positions
-            .get(&key)
-            .map_or((p.blocks_unhealthy, p.last_health_block), |old| {
+        let (counter, health_block) =
+            self.positions.get(&key).map_or((p.blocks_unhealthy, p.last_health_block), |old| {
                 (old.blocks_unhealthy, old.last_health_block)
             });
         self.positions

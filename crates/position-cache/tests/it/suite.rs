@@ -59,7 +59,10 @@ pub(crate) async fn behaves(store: Arc<dyn PositionStore>, connected: bool) {
     let got = store.get("aave-v3", user).await.unwrap().unwrap();
     assert_eq!((got.last_health_block, got.blocks_unhealthy), (106, 2));
     // An upsert keeps the streak, whatever the written one says.
-    store.upsert(&changed.clone().with_blocks_unhealthy(0).with_last_health_block(1)).await.unwrap();
+    store
+        .upsert(&changed.clone().with_blocks_unhealthy(0).with_last_health_block(1))
+        .await
+        .unwrap();
     assert_eq!(store.update_health("aave-v3", user, false, 107).await.unwrap(), Some(3));
     assert_eq!(store.update_health("aave-v3", user, false, 109).await.unwrap(), Some(1));
     let got = store.get("aave-v3", user).await.unwrap().unwrap();
