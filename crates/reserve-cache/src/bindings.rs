@@ -1,7 +1,9 @@
 //! The pool reads [`RpcReserveSource`](crate::RpcReserveSource) makes, generated with
 //! `alloy_sol_types::sol!`: Uniswap V2 `getReserves` and the tokens, Uniswap V3 `slot0`,
 //! `liquidity`, `fee`, `tickSpacing`, the tokens, `tickBitmap` and `ticks`,
-//! Balancer V2 `Vault.getPoolTokens`, Curve `balances(i)`.
+//! Balancer V2 `Vault.getPoolTokens` and the weighted and composable stable pools' getters
+//! (scaling factors, fee, weights, amplification, BPT index, rate providers and rate caches,
+//! and a rate provider's `getRate`), Curve `balances(i)`.
 
 #![allow(missing_docs, unreachable_pub)]
 
@@ -26,5 +28,13 @@ sol! {
         uint160 secondsPerLiquidityOutsideX128, uint32 secondsOutside, bool initialized
     );
     function getPoolTokens(bytes32 poolId) external view returns (address[] tokens, uint256[] balances, uint256 lastChangeBlock);
+    function getScalingFactors() external view returns (uint256[]);
+    function getSwapFeePercentage() external view returns (uint256);
+    function getNormalizedWeights() external view returns (uint256[]);
+    function getAmplificationParameter() external view returns (uint256 value, bool isUpdating, uint256 precision);
+    function getBptIndex() external view returns (uint256);
+    function getRateProviders() external view returns (address[]);
+    function getTokenRateCache(address token) external view returns (uint256 rate, uint256 oldRate, uint256 duration, uint256 expires);
+    function getRate() external view returns (uint256);
     function balances(uint256 i) external view returns (uint256);
 }

@@ -8,13 +8,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{Address, U256, aliases::U160, map::FbBuildHasher};
+use alloy_primitives::{Address, I256, U256, aliases::U160, map::FbBuildHasher};
 use dashmap::{DashMap, mapref::entry::Entry as MapEntry};
 use futures::{
     FutureExt,
     future::{BoxFuture, Shared},
 };
-use mev_event_decoder::{DecodedLog, Event, StateChange, UniswapV2Event, UniswapV3Event};
+use mev_event_decoder::{
+    BalancerV2Event, DecodedLog, Event, StateChange, UniswapV2Event, UniswapV3Event,
+};
 
 use crate::{
     PoolKey, PoolSnapshot, PoolState, Quote, QuoteError, ReserveError, ReserveSource, Result,
@@ -48,6 +50,12 @@ impl Default for ReserveCacheConfig {
 }
 
 /// What [`ReserveCache::apply`] did with a log.
+///
+/// Balancer V2 Vault events: a `Swap` is [`Applied::Updated`] (balances moved by its amounts)
+/// when the cached state computes its amounts, else [`Applied::Invalidated`]; a
+/// `PoolBalanceChanged` is [`Applied::Updated`] (balances moved by `delta − protocolFeeAmount`);
+/// both are [`Applied::Invalidated`] for a block-bound entry (see [`ReserveCache`]) when the log
+/// is of a later block than its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
     /// The cached state was updated in place from the event's own fields.
@@ -68,8 +76,22 @@ pub enum Applied {
 ///   block share one fetch (single-flight).
 /// - [`ReserveCache::apply`] updates state in place where an event carries it (Uniswap V2
 ///   `Sync`; V3 `Swap` and `Initialize`; V3 `Mint`/`Burn` by the pool's own rule — liquidity
-///   changes only when `tickLower ≤ tick < tickUpper`) and invalidates where it does not
-///   (Balancer, Curve), or when the log was removed by a reorg.
+///   changes only when `tickLower ≤ tick < tickUpper`; Balancer V2 Vault `Swap` and
+///   `PoolBalanceChanged`, as the Vault moves the balances) and invalidates where it does not
+///   (Curve), or when the log was removed by a reorg.
+/// - Balancer V2 pools change without a Vault event too: a new swap fee, an amplification
+///   change, a rate cache refreshed by `updateTokenRateCache`, managed balances are events of
+///   the pool or the asset manager, which the decoder does not decode. The cache sees them when
+///   it reads the pool again (within one TTL), or at the pool's next `Swap`, whose amounts the
+///   stale state does not compute: that `Swap` invalidates the entry.
+/// - Time-dependent state ([`PoolState::valid_for`]: a Balancer composable stable pool during
+///   an amplification ramp, or whose rate cache expires within one TTL of its block, or has
+///   expired) is block-bound: [`ReserveCache::get`] at a later block reads it again, and a later
+///   block's event invalidates it instead of updating it. [`ReserveCache::peek`],
+///   [`ReserveCache::cached`] and [`ReserveCache::quote`] still answer with it, as the state at
+///   its block ([`PoolSnapshot::block`]). An entry whose rate cache expires later than one TTL
+///   after its block is updated by events but lives one TTL from its read, not from the last
+///   event, so it is read again before the cache expires.
 /// - No stale write: every invalidation or update bumps a generation; a fetch that started
 ///   before it does not store its (older) result. A result for an older block than the cached
 ///   state is never stored either.
@@ -99,6 +121,31 @@ struct Entry {
     expires_at: Instant,
     /// The global generation of the last invalidation or in-place update.
     generation: u64,
+    /// How time bounds the snapshot.
+    timing: Timing,
+}
+
+/// How time bounds an entry's state ([`PoolState::valid_for`] against the TTL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timing {
+    /// Time alone does not change the state: events keep the entry alive.
+    Free,
+    /// The state holds for longer than one TTL after its block: events update it but do not
+    /// extend the entry's life past one TTL from its read.
+    Bounded,
+    /// The state holds at its block only: read again for a later block, invalidated by a
+    /// later block's event.
+    BlockBound,
+}
+
+impl Timing {
+    fn of(state: &PoolState, ttl: Duration) -> Self {
+        match state.valid_for() {
+            None => Self::Free,
+            Some(secs) if Duration::from_secs(secs) <= ttl => Self::BlockBound,
+            Some(_) => Self::Bounded,
+        }
+    }
 }
 
 impl ReserveCache {
@@ -163,6 +210,33 @@ impl ReserveCache {
         snapshot.quote(token_in, amount, side)
     }
 
+    /// Quotes a swap of `token_in` for `token_out` through `pool` on its cached state
+    /// ([`PoolSnapshot::quote_to`]): the way to quote a Balancer pool of three or more tokens.
+    ///
+    /// # Errors
+    /// As [`ReserveCache::quote`].
+    pub fn quote_to(
+        &self,
+        pool: &Address,
+        token_in: Address,
+        token_out: Address,
+        amount: U256,
+        side: SwapSide,
+    ) -> std::result::Result<Quote, QuoteError> {
+        let snapshot = self.cached(pool).ok_or(QuoteError::NotCached { pool: *pool })?;
+        snapshot.quote_to(token_in, token_out, amount, side)
+    }
+
+    /// The cached state of `pool` if it can answer a caller at `block`.
+    fn fresh_at(&self, pool: &Address, block: u64) -> Option<Arc<PoolSnapshot>> {
+        let entry = self.inner.entries.get(pool)?;
+        let snapshot = entry.snapshot.as_ref()?;
+        let usable = entry.expires_at > Instant::now()
+            && snapshot.block <= block
+            && (entry.timing != Timing::BlockBound || snapshot.block == block);
+        usable.then(|| Arc::clone(snapshot))
+    }
+
     /// The cached state of `pool` if it is fresh, without counting.
     #[must_use]
     pub fn peek(&self, pool: &Address) -> Option<Arc<PoolSnapshot>> {
@@ -172,10 +246,11 @@ impl ReserveCache {
     }
 
     /// The state of `pool` for a caller at `block`: the cached state when fresh (and not newer
-    /// than `block`), else fetched at `block` — once for all concurrent callers — and stored
-    /// unless the pool changed while the fetch was in flight.
+    /// than `block`; of `block` itself when the entry is block-bound), else fetched at `block`
+    /// — once for all concurrent callers — and stored unless the pool changed while the fetch
+    /// was in flight.
     pub async fn get(&self, pool: &PoolKey, block: u64) -> Result<Arc<PoolSnapshot>> {
-        if let Some(hit) = self.peek(&pool.address).filter(|s| s.block <= block) {
+        if let Some(hit) = self.fresh_at(&pool.address, block) {
             self.inner.counters.hits.inc();
             return Ok(hit);
         }
@@ -359,9 +434,15 @@ impl Inner {
                 }
                 entry.snapshot = Some(Arc::clone(snapshot));
                 entry.expires_at = expires_at;
+                entry.timing = Timing::of(&snapshot.state, self.config.ttl);
             }
             MapEntry::Vacant(v) => {
-                v.insert(Entry { snapshot: Some(Arc::clone(snapshot)), expires_at, generation: 0 });
+                v.insert(Entry {
+                    snapshot: Some(Arc::clone(snapshot)),
+                    expires_at,
+                    generation: 0,
+                    timing: Timing::of(&snapshot.state, self.config.ttl),
+                });
             }
         }
     }
@@ -373,7 +454,8 @@ impl Inner {
     fn invalidate(&self, pool: &Address) {
         let generation = self.next_generation();
         let expires_at = Instant::now() + self.config.ttl;
-        self.entries.insert(*pool, Entry { snapshot: None, expires_at, generation });
+        self.entries
+            .insert(*pool, Entry { snapshot: None, expires_at, generation, timing: Timing::Free });
         self.inflight.retain(|(p, _), _| p != pool);
         self.counters.invalidations.inc();
     }
@@ -409,6 +491,17 @@ impl Inner {
                 delta: i128::try_from(b.amount).ok().map(|d| -d),
             },
             Event::UniswapV3(_) => return Applied::Unchanged,
+            Event::BalancerV2(BalancerV2Event::Swap(s)) => Edit::BalancerSwap {
+                token_in: s.tokenIn,
+                token_out: s.tokenOut,
+                amount_in: s.amountIn,
+                amount_out: s.amountOut,
+            },
+            Event::BalancerV2(BalancerV2Event::PoolBalanceChanged(c)) => Edit::BalancerBalances {
+                tokens: c.tokens.clone(),
+                deltas: c.deltas.clone(),
+                fees: c.protocolFeeAmounts.clone(),
+            },
             _ => {
                 self.invalidate(&pool);
                 return Applied::Invalidated;
@@ -421,7 +514,8 @@ impl Inner {
     /// still holds the previous snapshot). A pool not cached stays so, unless a fetch of it is in
     /// flight: then the entry is invalidated so that the fetch cannot store state older than
     /// this event. An edit the cached state cannot take (another pool kind, arithmetic a pool
-    /// would revert on) drops the entry.
+    /// would revert on, a Balancer swap the state does not compute) drops the entry, and so does
+    /// any edit of a later block to a block-bound entry.
     fn edit(&self, pool: Address, block: u64, edit: Edit) -> Applied {
         let Some(mut e) = self.entries.get_mut(&pool) else {
             if self.inflight.iter().any(|f| f.key().0 == pool) {
@@ -430,9 +524,15 @@ impl Inner {
             }
             return Applied::Unchanged;
         };
+        let timing = e.timing;
         let Some(current) = e.snapshot.as_mut() else { return Applied::Unchanged };
         if current.block > block {
             return Applied::Unchanged;
+        }
+        if timing == Timing::BlockBound && block > current.block {
+            drop(e);
+            self.invalidate(&pool);
+            return Applied::Invalidated;
         }
         let snapshot = Arc::make_mut(current);
         let applied = match (&mut snapshot.state, edit) {
@@ -460,6 +560,13 @@ impl Inner {
             (PoolState::UniswapV3(v3), Edit::V3Liquidity { lower, upper, delta: Some(delta) }) => {
                 modify_position(v3, lower, upper, delta)
             }
+            (
+                PoolState::BalancerV2(b),
+                Edit::BalancerSwap { token_in, token_out, amount_in, amount_out },
+            ) => b.apply_swap(token_in, token_out, amount_in, amount_out),
+            (PoolState::BalancerV2(b), Edit::BalancerBalances { tokens, deltas, fees }) => {
+                b.apply_balance_change(&tokens, &deltas, &fees)
+            }
             _ => false,
         };
         if !applied {
@@ -469,7 +576,9 @@ impl Inner {
         }
         snapshot.block = block;
         e.generation = self.next_generation();
-        e.expires_at = Instant::now() + self.config.ttl;
+        if timing == Timing::Free {
+            e.expires_at = Instant::now() + self.config.ttl;
+        }
         self.counters.applied.inc();
         Applied::Updated
     }
@@ -531,6 +640,20 @@ enum Edit {
         lower: i32,
         upper: i32,
         delta: Option<i128>,
+    },
+    /// A Vault `Swap`.
+    BalancerSwap {
+        token_in: Address,
+        token_out: Address,
+        amount_in: U256,
+        amount_out: U256,
+    },
+    /// A Vault `PoolBalanceChanged`: per token, the join's (positive) or exit's (negative)
+    /// amount and the protocol fee paid out of the balance.
+    BalancerBalances {
+        tokens: Vec<Address>,
+        deltas: Vec<I256>,
+        fees: Vec<U256>,
     },
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod balancer;
 pub mod bindings;
 mod cache;
 mod error;
@@ -10,6 +11,9 @@ mod source;
 mod state;
 mod stats;
 
+pub use balancer::{
+    BalancerPoolType, BalancerV2Pool, BalancerV2State, ComposableStableState, TokenRate,
+};
 pub use cache::{Applied, ReserveCache, ReserveCacheConfig, read_pool};
 pub use error::{ReserveError, Result};
 pub use multicall::RpcReserveSource;

@@ -1,10 +1,19 @@
 //! Swap quotes from cached pool state: no I/O, integer math equal to the contracts
-//! ([`mev_swap_math`]).
+//! ([`mev_swap_math`]): Uniswap V2 pairs, Uniswap V3 pools within their loaded ticks, Balancer
+//! V2 weighted and composable stable pools. Curve pools and Balancer pools of another type are
+//! cached but not quoted.
+//!
+//! A quote is the swap at the end of the snapshot's block ([`Quote::block`]), with the state
+//! as read then and updated by events since. A Balancer composable stable pool's state also
+//! moves with time (an amplification ramp, expiring rate caches; see
+//! [`BalancerV2Pool::valid_for`](crate::BalancerV2Pool::valid_for)): its quote is the swap at
+//! the snapshot's block, and the cache reads such a pool again at every new block
+//! ([`ReserveCache::get`](crate::ReserveCache::get)).
 
 use alloy_primitives::{Address, U256, aliases::U160};
 use mev_swap_math::{SwapError, get_amount_in, get_amount_out};
 
-use crate::{PoolSnapshot, PoolState};
+use crate::{BalancerV2Pool, BalancerV2State, PoolSnapshot, PoolState};
 
 /// Which side of a swap is fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,6 +66,13 @@ pub enum PriceAfter {
         /// Initialized ticks the swap crossed.
         ticks_crossed: u32,
     },
+    /// Balancer V2 balances of the two tokens after the swap (the others do not move).
+    BalancerV2 {
+        /// The pool's balance of the token paid in.
+        balance_in: U256,
+        /// The pool's balance of the token paid out.
+        balance_out: U256,
+    },
 }
 
 /// Why a pool cannot be quoted.
@@ -76,6 +92,24 @@ pub enum QuoteError {
         pool: Address,
         /// The token given.
         token: Address,
+    },
+    /// The pool trades more than two tokens (a Balancer pool): the token out must be named,
+    /// with [`PoolSnapshot::quote_to`].
+    #[error("pool {pool} trades {tokens} tokens: name the token out (quote_to)")]
+    TokenOutNeeded {
+        /// The pool.
+        pool: Address,
+        /// How many tokens it trades.
+        tokens: usize,
+    },
+    /// A swap to or from a composable stable pool's own BPT: on chain a single-token join or
+    /// exit (with its own math and protocol fees), which is not quoted.
+    #[error("pool {pool}: a swap of its own BPT {bpt} is a join or exit, which is not quoted")]
+    BptSwap {
+        /// The pool.
+        pool: Address,
+        /// Its BPT (the pool's own address).
+        bpt: Address,
     },
     /// The cache holds this kind of pool's state but cannot quote it.
     #[error("pool {pool} ({kind}) cannot be quoted: {reason}")]
@@ -99,15 +133,51 @@ pub enum QuoteError {
 
 impl PoolSnapshot {
     /// Quotes a swap of `amount` of `token_in` (exact in) or for `amount` of the other token
-    /// (exact out) through this pool, on this snapshot, as the pool would compute it.
+    /// (exact out) through this pool, on this snapshot, as the pool would compute it. For a
+    /// Balancer pool "the other token" must be unique: a two-token pool (a composable stable
+    /// pool's BPT does not count); name it with [`PoolSnapshot::quote_to`] otherwise.
+    ///
+    /// Uniswap V2 and V3 amounts are what the pair and `QuoterV2` compute; Balancer amounts
+    /// what `BalancerQueries.querySwap` answers, to the wei, for weighted pools and for
+    /// token-to-token swaps of composable stable pools.
     ///
     /// # Errors
-    /// [`QuoteError::UnknownToken`], [`QuoteError::NotQuotable`] (Balancer and Curve state is
-    /// cached but not yet quoted), [`QuoteError::Swap`] where the pool would revert or the
-    /// V3 swap would leave the loaded ticks.
+    /// [`QuoteError::UnknownToken`]; [`QuoteError::TokenOutNeeded`] for a Balancer pool of
+    /// three or more tokens; [`QuoteError::BptSwap`]; [`QuoteError::NotQuotable`] for Curve
+    /// pools and Balancer pools of [`BalancerPoolType::Other`](crate::BalancerPoolType::Other);
+    /// [`QuoteError::Swap`] where the pool would revert (for Balancer, a
+    /// [`SwapError::Balancer`] with the revert's `BAL#` code) or the V3 swap would leave the
+    /// loaded ticks.
     pub fn quote(
         &self,
         token_in: Address,
+        amount: U256,
+        side: SwapSide,
+    ) -> Result<Quote, QuoteError> {
+        self.quote_swap(token_in, None, amount, side)
+    }
+
+    /// Quotes a swap of `token_in` for `token_out` through this pool, as
+    /// [`PoolSnapshot::quote`]; `token_out` must be one of the pool's tokens other than
+    /// `token_in` (for a Uniswap pool, its other token).
+    ///
+    /// # Errors
+    /// As [`PoolSnapshot::quote`]; [`QuoteError::UnknownToken`] names `token_out` when it is not
+    /// a token the pool swaps `token_in` for.
+    pub fn quote_to(
+        &self,
+        token_in: Address,
+        token_out: Address,
+        amount: U256,
+        side: SwapSide,
+    ) -> Result<Quote, QuoteError> {
+        self.quote_swap(token_in, Some(token_out), amount, side)
+    }
+
+    fn quote_swap(
+        &self,
+        token_in: Address,
+        wanted_out: Option<Address>,
         amount: U256,
         side: SwapSide,
     ) -> Result<Quote, QuoteError> {
@@ -116,12 +186,8 @@ impl PoolSnapshot {
         let (token0, token1) = match &self.state {
             PoolState::UniswapV2 { token0, token1, .. } => (*token0, *token1),
             PoolState::UniswapV3(v3) => (v3.token0, v3.token1),
-            PoolState::BalancerV2 { .. } => {
-                return Err(QuoteError::NotQuotable {
-                    pool,
-                    kind: "balancer-v2",
-                    reason: "weights, amp, scaling factors and fee are not cached yet",
-                });
+            PoolState::BalancerV2(b) => {
+                return self.quote_balancer(b, token_in, wanted_out, amount, side);
             }
             PoolState::Curve { .. } => {
                 return Err(QuoteError::NotQuotable {
@@ -139,6 +205,9 @@ impl PoolSnapshot {
             return Err(QuoteError::UnknownToken { pool, token: token_in });
         };
         let token_out = if zero_for_one { token1 } else { token0 };
+        if let Some(wanted) = wanted_out.filter(|&w| w != token_out) {
+            return Err(QuoteError::UnknownToken { pool, token: wanted });
+        }
         let (amount_in, amount_out, after) = match &self.state {
             PoolState::UniswapV2 { reserve0, reserve1, fee, .. } => {
                 let (r_in, r_out) =
@@ -171,8 +240,79 @@ impl PoolSnapshot {
                 };
                 (r.amount_in, r.amount_out, after)
             }
-            PoolState::BalancerV2 { .. } | PoolState::Curve { .. } => unreachable_kind(pool)?,
+            PoolState::BalancerV2(_) | PoolState::Curve { .. } => unreachable_kind(pool)?,
         };
+        Ok(Quote { pool, block: self.block, token_in, token_out, amount_in, amount_out, after })
+    }
+
+    /// A Balancer quote: token indices from the registered tokens, the math of
+    /// `mev_swap_math::balancer`.
+    fn quote_balancer(
+        &self,
+        b: &BalancerV2Pool,
+        token_in: Address,
+        wanted_out: Option<Address>,
+        amount: U256,
+        side: SwapSide,
+    ) -> Result<Quote, QuoteError> {
+        let pool = self.pool;
+        if matches!(b.state, BalancerV2State::Other { .. }) {
+            return Err(QuoteError::NotQuotable {
+                pool,
+                kind: "balancer-v2",
+                reason: "its pool type was not given (PoolKey::balancer_v2 reads balances \
+                         only; key it with balancer_v2_weighted or \
+                         balancer_v2_composable_stable)",
+            });
+        }
+        let unknown = |token| QuoteError::UnknownToken { pool, token };
+        let i = b.index(token_in).ok_or(unknown(token_in))?;
+        let bpt = b.bpt_index();
+        if let Some(bpt) = bpt.filter(|&bpt| bpt == i || wanted_out == Some(b.tokens[bpt])) {
+            return Err(QuoteError::BptSwap { pool, bpt: b.tokens[bpt] });
+        }
+        let o = match wanted_out {
+            Some(t) => b.index(t).filter(|&o| o != i).ok_or(unknown(t))?,
+            None => {
+                let mut others = (0..b.tokens.len()).filter(|&j| j != i && Some(j) != bpt);
+                match (others.next(), others.next()) {
+                    (Some(o), None) => o,
+                    _ => {
+                        let tokens = b.tokens.len() - usize::from(bpt.is_some());
+                        return Err(QuoteError::TokenOutNeeded { pool, tokens });
+                    }
+                }
+            }
+        };
+        let computed = match (&b.state, side) {
+            (BalancerV2State::Weighted(w), SwapSide::ExactIn) => w.quote_exact_in(i, o, amount),
+            (BalancerV2State::Weighted(w), SwapSide::ExactOut) => w.quote_exact_out(i, o, amount),
+            (BalancerV2State::ComposableStable(c), SwapSide::ExactIn) => {
+                c.math.quote_exact_in(i, o, amount)
+            }
+            (BalancerV2State::ComposableStable(c), SwapSide::ExactOut) => {
+                c.math.quote_exact_out(i, o, amount)
+            }
+            (BalancerV2State::Other { .. }, _) => {
+                return Err(QuoteError::NotQuotable {
+                    pool,
+                    kind: "balancer-v2",
+                    reason: "balances only",
+                });
+            }
+        }
+        .map_err(|e| QuoteError::Swap { pool, source: SwapError::Balancer(e) })?;
+        let (amount_in, amount_out) = match side {
+            SwapSide::ExactIn => (amount, computed),
+            SwapSide::ExactOut => (computed, amount),
+        };
+        // The Vault checked both balances stay in range.
+        let balances = b.balances();
+        let after = PriceAfter::BalancerV2 {
+            balance_in: balances[i].saturating_add(amount_in),
+            balance_out: balances[o].saturating_sub(amount_out),
+        };
+        let token_out = b.tokens[o];
         Ok(Quote { pool, block: self.block, token_in, token_out, amount_in, amount_out, after })
     }
 }

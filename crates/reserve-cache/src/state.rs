@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, U256, aliases::I24};
 use mev_swap_math::{V2Fee, V3State};
 
+use crate::{BalancerPoolType, BalancerV2Pool};
+
 /// Which kind of pool, with what the source needs to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -21,12 +23,17 @@ pub enum PoolKind {
         /// Bitmap words loaded either side of the current one (0: the current word only).
         tick_words: u16,
     },
-    /// A Balancer V2 pool, read from the Vault with `getPoolTokens(poolId)`.
+    /// A Balancer V2 pool: `Vault.getPoolTokens(poolId)`, then what its `pool_type` quotes
+    /// with (see [`BalancerPoolType`]).
     BalancerV2 {
         /// The Vault holding the pool's balances.
         vault: Address,
         /// The pool id (its first 20 bytes are the pool's address).
         pool_id: B256,
+        /// The pool's type, which decides what is read and whether it quotes. The cache does
+        /// not detect it: give it with [`PoolKey::balancer_v2_weighted`] or
+        /// [`PoolKey::balancer_v2_composable_stable`].
+        pool_type: BalancerPoolType,
     },
     /// A Curve StableSwap pool with `n_coins` coins: `balances(i)` for each.
     Curve {
@@ -73,12 +80,32 @@ impl PoolKey {
         Self { address, kind: PoolKind::UniswapV3 { tick_words } }
     }
 
-    /// A Balancer V2 pool; its address is the pool id's first 20 bytes.
+    /// A Balancer V2 pool of a type not given ([`BalancerPoolType::Other`]): its tokens and
+    /// balances, kept by the Vault's events, not quotable. Its address is the pool id's first
+    /// 20 bytes.
     #[must_use]
     pub fn balancer_v2(vault: Address, pool_id: B256) -> Self {
+        Self::balancer_v2_of_type(vault, pool_id, BalancerPoolType::Other)
+    }
+
+    /// A Balancer V2 `WeightedPool`, quotable.
+    #[must_use]
+    pub fn balancer_v2_weighted(vault: Address, pool_id: B256) -> Self {
+        Self::balancer_v2_of_type(vault, pool_id, BalancerPoolType::Weighted)
+    }
+
+    /// A Balancer V2 `ComposableStablePool`, quotable between its tokens (not its BPT).
+    #[must_use]
+    pub fn balancer_v2_composable_stable(vault: Address, pool_id: B256) -> Self {
+        Self::balancer_v2_of_type(vault, pool_id, BalancerPoolType::ComposableStable)
+    }
+
+    /// A Balancer V2 pool of `pool_type`.
+    #[must_use]
+    pub fn balancer_v2_of_type(vault: Address, pool_id: B256, pool_type: BalancerPoolType) -> Self {
         Self {
             address: Address::from_slice(&pool_id[..20]),
-            kind: PoolKind::BalancerV2 { vault, pool_id },
+            kind: PoolKind::BalancerV2 { vault, pool_id, pool_type },
         }
     }
 
@@ -111,18 +138,27 @@ pub enum PoolState {
     },
     /// A Uniswap V3 pool: everything a swap reads.
     UniswapV3(Box<V3Pool>),
-    /// Balancer V2 tokens and balances (smallest units), in the Vault's order.
-    BalancerV2 {
-        /// The pool's tokens.
-        tokens: Vec<Address>,
-        /// The balance of each token.
-        balances: Vec<U256>,
-    },
+    /// A Balancer V2 pool: registered tokens, balances (smallest units) and, by pool type,
+    /// what its swap math reads.
+    BalancerV2(Box<BalancerV2Pool>),
     /// Curve coin balances (smallest units), by coin index.
     Curve {
         /// The balance of each coin.
         balances: Vec<U256>,
     },
+}
+
+impl PoolState {
+    /// How many seconds after its block's timestamp the state stays what a swap computes with
+    /// when no event changes it; `None` when time alone never changes it. Only Balancer
+    /// composable stable pools depend on time ([`BalancerV2Pool::valid_for`]).
+    #[must_use]
+    pub fn valid_for(&self) -> Option<u64> {
+        match self {
+            Self::BalancerV2(pool) => pool.valid_for(),
+            _ => None,
+        }
+    }
 }
 
 /// A Uniswap V3 pool's tokens and swap state, with the `liquidityGross` of every initialized

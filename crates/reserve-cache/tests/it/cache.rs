@@ -3,7 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use alloy_primitives::{
-    Address, I256, U256,
+    Address, B256, I256, U256,
     aliases::{I24, U112, U160},
 };
 use alloy_sol_types::SolEvent;
@@ -14,10 +14,15 @@ use mev_event_decoder::{
 use std::collections::BTreeMap;
 
 use mev_reserve_cache::{
-    Applied, PoolKey, PoolSnapshot, PoolState, PriceAfter, QuoteError, ReserveCache,
-    ReserveCacheConfig, SwapSide, V3Pool, read_pool,
+    Applied, BalancerV2Pool, BalancerV2State, ComposableStableState, PoolKey, PoolSnapshot,
+    PoolState, PriceAfter, QuoteError, ReserveCache, ReserveCacheConfig, SwapSide, V3Pool,
+    read_pool,
 };
-use mev_swap_math::{V2Fee, V3State, get_sqrt_ratio_at_tick};
+use mev_swap_math::{
+    V2Fee, V3State,
+    balancer::{StablePoolState, WeightedPoolState},
+    get_sqrt_ratio_at_tick,
+};
 
 use crate::gated::{GatedSource, POOL, TOKEN0, TOKEN1, v2};
 
@@ -345,28 +350,150 @@ async fn quotes_come_from_the_cached_state() {
     ));
 }
 
-#[tokio::test]
-async fn balancer_events_invalidate_the_pool_named_by_the_pool_id() {
-    let cache = ReserveCache::new(GatedSource::new(3, 4));
-    let pool_id = {
-        let mut id = [0u8; 32];
-        id[..20].copy_from_slice(POOL.as_slice());
-        id.into()
+fn balancer_pool_id() -> B256 {
+    let mut id = [0u8; 32];
+    id[..20].copy_from_slice(POOL.as_slice());
+    id.into()
+}
+
+const VAULT: Address = Address::repeat_byte(0xba);
+
+fn wad(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18))
+}
+
+/// A 50/50 weighted pool of TOKEN0 and TOKEN1, 0.1 % fee.
+fn weighted_state() -> PoolState {
+    PoolState::BalancerV2(Box::new(BalancerV2Pool {
+        tokens: vec![TOKEN0, TOKEN1],
+        state: BalancerV2State::Weighted(WeightedPoolState {
+            balances: vec![wad(1_000), wad(2_000)],
+            scaling_factors: vec![wad(1), wad(1)],
+            normalized_weights: vec![wad(1) / U256::from(2), wad(1) / U256::from(2)],
+            swap_fee: wad(1) / U256::from(1_000),
+        }),
+    }))
+}
+
+fn balancer_swap(block: u64, amount_in: U256, amount_out: U256) -> DecodedLog {
+    let swap = balancer_v2::Swap {
+        poolId: balancer_pool_id(),
+        tokenIn: TOKEN0,
+        tokenOut: TOKEN1,
+        amountIn: amount_in,
+        amountOut: amount_out,
     };
-    let key = PoolKey::balancer_v2(Address::repeat_byte(0xba), pool_id);
+    decoded(VAULT, block, swap)
+}
+
+#[tokio::test]
+async fn balancer_vault_events_update_the_pool_named_by_the_pool_id_in_place() {
+    let source = GatedSource::new(0, 0);
+    source.answer_state(weighted_state());
+    let cache = ReserveCache::new(source.clone());
+    let key = PoolKey::balancer_v2_weighted(VAULT, balancer_pool_id());
     assert_eq!(key.address, POOL);
     cache.get(&key, 1).await.unwrap();
-    let swap = balancer_v2::Swap {
-        poolId: pool_id,
-        tokenIn: Address::ZERO,
-        tokenOut: Address::ZERO,
-        amountIn: U256::from(1),
-        amountOut: U256::from(1),
+    let q = cache.quote(&POOL, TOKEN0, wad(10), SwapSide::ExactIn).unwrap();
+    assert_eq!(q.token_out, TOKEN1);
+
+    // The swap the state computes: balances move by its amounts.
+    assert_eq!(cache.apply(&balancer_swap(2, wad(10), q.amount_out)), Applied::Updated);
+    let PoolState::BalancerV2(b) = &cache.peek(&POOL).unwrap().state else { panic!() };
+    assert_eq!(b.balances(), [wad(1_010), wad(2_000) - q.amount_out]);
+    assert_eq!(
+        q.after,
+        PriceAfter::BalancerV2 { balance_in: wad(1_010), balance_out: wad(2_000) - q.amount_out }
+    );
+
+    // A join net of its protocol fee.
+    let join = balancer_v2::PoolBalanceChanged {
+        poolId: balancer_pool_id(),
+        liquidityProvider: Address::repeat_byte(0x77),
+        tokens: vec![TOKEN0, TOKEN1],
+        deltas: vec![I256::try_from(wad(5)).unwrap(), I256::ZERO],
+        protocolFeeAmounts: vec![U256::from(1), U256::ZERO],
     };
-    let vault_log = decoded(Address::repeat_byte(0xba), 2, swap);
-    assert_eq!(cache.apply(&vault_log), Applied::Invalidated);
+    assert_eq!(cache.apply(&decoded(VAULT, 3, join)), Applied::Updated);
+    let PoolState::BalancerV2(b) = &cache.peek(&POOL).unwrap().state else { panic!() };
+    assert_eq!(b.balances()[0], wad(1_015) - U256::from(1));
+    assert_eq!(source.fetches(), 1);
+
+    // A swap whose amounts the state does not compute (the fee changed unseen): re-read.
+    assert_eq!(cache.apply(&balancer_swap(4, wad(10), wad(1))), Applied::Invalidated);
     assert!(cache.peek(&POOL).is_none());
-    assert_eq!(cache.stats().invalidations, 1);
+    cache.get(&key, 4).await.unwrap();
+    // A removed log undoes nothing in place: it invalidates.
+    let mut removed = balancer_swap(4, wad(10), wad(1));
+    removed.meta.removed = true;
+    assert_eq!(cache.apply(&removed), Applied::Invalidated);
+    assert_eq!(cache.stats().invalidations, 2);
+}
+
+#[tokio::test]
+async fn balancer_pools_of_no_given_type_keep_balances_but_do_not_quote() {
+    let source = GatedSource::new(0, 0);
+    let PoolState::BalancerV2(mut b) = weighted_state() else { unreachable!() };
+    b.state = BalancerV2State::Other { balances: b.balances().to_vec() };
+    source.answer_state(PoolState::BalancerV2(b));
+    let cache = ReserveCache::new(source);
+    cache.get(&PoolKey::balancer_v2(VAULT, balancer_pool_id()), 1).await.unwrap();
+    assert!(matches!(
+        cache.quote(&POOL, TOKEN0, wad(1), SwapSide::ExactIn),
+        Err(QuoteError::NotQuotable { kind: "balancer-v2", .. })
+    ));
+    assert_eq!(cache.apply(&balancer_swap(2, wad(10), wad(3))), Applied::Updated);
+    let PoolState::BalancerV2(b) = &cache.peek(&POOL).unwrap().state else { panic!() };
+    assert_eq!(b.balances(), [wad(1_010), wad(1_997)]);
+}
+
+/// A composable stable pool during an amplification ramp is exact at its block only: a read
+/// for a later block fetches again, a later block's event invalidates it, an event of its own
+/// block updates it.
+#[tokio::test]
+async fn time_dependent_balancer_state_is_block_bound() {
+    let bpt = POOL;
+    let stable = |amp_is_updating| {
+        PoolState::BalancerV2(Box::new(BalancerV2Pool {
+            tokens: vec![TOKEN0, TOKEN1, bpt],
+            state: BalancerV2State::ComposableStable(ComposableStableState {
+                math: StablePoolState {
+                    balances: vec![wad(1_000), wad(1_000), wad(1_000_000)],
+                    scaling_factors: vec![wad(1), wad(1), wad(1)],
+                    amp: U256::from(200_000),
+                    swap_fee: wad(1) / U256::from(10_000),
+                    bpt_index: Some(2),
+                },
+                amp_is_updating,
+                timestamp: 1_000,
+                rates: vec![None, None, None],
+            }),
+        }))
+    };
+    let source = GatedSource::new(0, 0);
+    source.answer_state(stable(true));
+    let cache = ReserveCache::new(source.clone());
+    let key = PoolKey::balancer_v2_composable_stable(VAULT, balancer_pool_id());
+    cache.get(&key, 5).await.unwrap();
+    assert_eq!(cache.peek(&POOL).unwrap().state.valid_for(), Some(0));
+    cache.get(&key, 5).await.unwrap();
+    assert_eq!(source.fetches(), 1, "same block: a hit");
+    cache.get(&key, 6).await.unwrap();
+    assert_eq!(source.fetches(), 2, "a later block: read again");
+    assert!(matches!(
+        cache.quote_to(&POOL, TOKEN0, bpt, wad(1), SwapSide::ExactIn),
+        Err(QuoteError::BptSwap { .. })
+    ));
+    let q = cache.quote(&POOL, TOKEN0, wad(1), SwapSide::ExactIn).unwrap();
+    assert_eq!((q.token_out, q.block), (TOKEN1, 6), "the BPT is not a token out");
+    assert_eq!(cache.apply(&balancer_swap(6, wad(1), q.amount_out)), Applied::Updated);
+    assert_eq!(cache.apply(&balancer_swap(7, wad(1), q.amount_out)), Applied::Invalidated);
+
+    // Without the ramp (and without rate providers) the state is not bound in time.
+    source.answer_state(stable(false));
+    cache.get(&key, 7).await.unwrap();
+    cache.get(&key, 9).await.unwrap();
+    assert_eq!(source.fetches(), 3);
 }
 
 #[tokio::test]

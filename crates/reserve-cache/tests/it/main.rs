@@ -1,5 +1,6 @@
 //! Integration tests of mev-reserve-cache.
 
+mod balancer;
 mod cache;
 mod devnet;
 mod gated;

@@ -1,19 +1,21 @@
 //! [`RpcReserveSource`]: pool state over `eth_call` through any [`ChainReader`], many pools
 //! per Multicall3 request.
 
-use std::fmt;
+mod balancer;
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, fmt};
 
 use alloy_primitives::{Address, Bytes, U256, aliases::I24};
 use alloy_sol_types::SolCall;
 use async_trait::async_trait;
-use mev_chain::{Call3, ChainError, ChainReader, MULTICALL3_ADDRESS};
+use mev_chain::{Call3, ChainError, ChainReader, IMulticall3, MULTICALL3_ADDRESS};
 
 use mev_swap_math::{MAX_TICK, MIN_TICK, V3State};
 
+use self::balancer::{Detailed, Pending};
 use crate::{
-    PoolKey, PoolKind, PoolSnapshot, PoolState, ReserveError, ReserveSource, Result, V3Pool,
+    BalancerPoolType, BalancerV2Pool, BalancerV2State, PoolKey, PoolKind, PoolSnapshot, PoolState,
+    ReserveError, ReserveSource, Result, V3Pool,
     bindings::{
         balancesCall, feeCall, getPoolTokensCall, getReservesCall, liquidityCall, slot0Call,
         tickBitmapCall, tickSpacingCall, ticksCall, token0Call, token1Call,
@@ -27,9 +29,19 @@ use crate::{
 ///
 /// A V2 pair costs three calls (the tokens, `getReserves`); a V3 pool six (`slot0`,
 /// `liquidity`, `fee`, `tickSpacing`, the tokens), then one per bitmap word loaded and one per
-/// initialized tick found, in two more rounds shared by every V3 pool of the batch; a Balancer
-/// pool one (`getPoolTokens` on the Vault), a Curve pool one per coin (`balances(i)`). Wrap the
-/// reader in [`mev_chain::Counted`] to count the requests a cache saves.
+/// initialized tick found, in two more rounds shared by every V3 pool of the batch; a Curve pool
+/// one per coin (`balances(i)`).
+///
+/// A Balancer pool costs `getPoolTokens` on the Vault in the first round; then, in the second
+/// round, a weighted pool three calls (`getScalingFactors`, `getSwapFeePercentage`,
+/// `getNormalizedWeights`) and a composable stable pool five (`getScalingFactors`,
+/// `getSwapFeePercentage`, `getAmplificationParameter`, `getBptIndex`, `getRateProviders`) plus
+/// `getTokenRateCache` per token, with the block's timestamp read once for the batch
+/// (Multicall3's `getCurrentBlockTimestamp`, or the block header without Multicall3); in the
+/// third round, `getRate()` of each provider whose cache has expired at the block, whose rate the
+/// pool's next swap applies (see [`crate::TokenRate::effective`]). A pool of
+/// [`BalancerPoolType::Other`] is read in the first round only. Wrap the reader in
+/// [`mev_chain::Counted`] to count the requests a cache saves.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -65,6 +77,8 @@ enum CallError {
     Reverted,
     /// The request carrying it failed.
     Chain(ChainError),
+    /// It answered what it should not (what was wrong).
+    Malformed(String),
 }
 
 impl<R: ChainReader> RpcReserveSource<R> {
@@ -90,6 +104,16 @@ impl<R: ChainReader> RpcReserveSource<R> {
     /// The reader.
     pub const fn reader(&self) -> &R {
         &self.reader
+    }
+
+    /// The timestamp of `block` from its header (without Multicall3, whose
+    /// `getCurrentBlockTimestamp` answers it otherwise).
+    async fn block_timestamp(&self, block: u64) -> Result<u64, CallError> {
+        match self.reader.header(block).await {
+            Ok(Some(header)) => Ok(header.timestamp),
+            Ok(None) => Err(CallError::Malformed(format!("no header for block {block}"))),
+            Err(e) => Err(CallError::Chain(e)),
+        }
     }
 
     /// Runs `calls` at `block`, through Multicall3 in chunks or one by one; one result per
@@ -138,7 +162,7 @@ fn calls_for(pool: &PoolKey) -> Result<Vec<Call3>> {
             call(pool.address, token0Call {}.abi_encode()),
             call(pool.address, token1Call {}.abi_encode()),
         ],
-        PoolKind::BalancerV2 { vault, pool_id } => {
+        PoolKind::BalancerV2 { vault, pool_id, .. } => {
             vec![call(*vault, getPoolTokensCall { poolId: *pool_id }.abi_encode())]
         }
         PoolKind::Curve { n_coins } => {
@@ -176,14 +200,20 @@ fn returns<'a>(
             Err(CallError::Chain(source)) => {
                 Err(ReserveError::Chain { pool: pool.address, block, source: source.clone() })
             }
+            Err(CallError::Malformed(message)) => {
+                Err(ReserveError::BadResponse { pool: pool.address, message: message.clone() })
+            }
         })
         .collect()
 }
 
-/// A pool read from its first round: done, or a V3 pool whose ticks are still to read.
+/// A pool read from its first round: done, a V3 pool whose ticks are still to read, or a
+/// Balancer pool whose getters (round 2) or providers' rates (round 3) are.
 enum Parsed {
     Done(PoolState),
     V3 { pool: Box<V3Pool>, words: std::ops::RangeInclusive<i16> },
+    Balancer(Pending),
+    BalancerRates { pool: BalancerV2Pool, expired: Vec<usize> },
 }
 
 /// Builds a pool's state (or, for V3, all but its ticks) from its first round.
@@ -235,12 +265,25 @@ fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, CallError>]) -> Re
             };
             return Ok(Parsed::V3 { pool: Box::new(v3), words });
         }
-        (PoolKind::BalancerV2 { .. }, [r]) => {
+        (PoolKind::BalancerV2 { pool_type, .. }, [r]) => {
             let r = getPoolTokensCall::abi_decode_returns(r).map_err(|e| bad(e.to_string()))?;
             if r.tokens.len() != r.balances.len() {
                 return Err(bad("getPoolTokens: tokens and balances differ in length".into()));
             }
-            PoolState::BalancerV2 { tokens: r.tokens, balances: r.balances }
+            if r.tokens.len() < 2 {
+                return Err(bad(format!(
+                    "getPoolTokens: {} tokens (not registered?)",
+                    r.tokens.len()
+                )));
+            }
+            if *pool_type == BalancerPoolType::Other {
+                let state = BalancerV2State::Other { balances: r.balances };
+                PoolState::BalancerV2(Box::new(BalancerV2Pool { tokens: r.tokens, state }))
+            } else {
+                let pending =
+                    Pending { tokens: r.tokens, balances: r.balances, pool_type: *pool_type };
+                return Ok(Parsed::Balancer(pending));
+            }
         }
         (PoolKind::Curve { .. }, coins) => PoolState::Curve {
             balances: coins
@@ -251,6 +294,11 @@ fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, CallError>]) -> Re
         _ => return Err(bad("unexpected number of call results".into())),
     };
     Ok(Parsed::Done(state))
+}
+
+/// What stands in a pool's slot while its parsed state is moved out and back.
+const fn placeholder() -> PoolState {
+    PoolState::Curve { balances: Vec::new() }
 }
 
 /// The bitmap word holding `tick`: `int16((tick / spacing) >> 8)`, rounding toward −∞ as
@@ -275,8 +323,9 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
         })
     }
 
-    /// One round of calls for every pool; V3 pools then take two more rounds, shared by all of
-    /// them: their bitmap words, then their initialized ticks.
+    /// One round of calls for every pool; V3 and typed Balancer pools then take up to two more
+    /// rounds, shared by all of them: V3 bitmap words and Balancer getters, then V3
+    /// initialized ticks and the rates of expired Balancer rate caches.
     async fn fetch_many(&self, pools: &[PoolKey], block: u64) -> Vec<Result<PoolSnapshot>> {
         // Plan every pool's calls; pools with an invalid key fail alone.
         let mut plans = Vec::with_capacity(pools.len());
@@ -297,26 +346,65 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
             .map(|(pool, plan)| parse(pool, block, results.get(plan?).unwrap_or_default()))
             .collect();
 
-        // Round 2: the bitmap words of every V3 pool.
-        let mut words = Vec::new();
-        let mut word_calls = Vec::new();
-        for (i, p) in parsed.iter().enumerate() {
-            if let Ok(Parsed::V3 { words: range, .. }) = p {
-                for w in range.clone() {
-                    words.push((i, w));
-                    word_calls.push(call(
-                        pools[i].address,
-                        tickBitmapCall { wordPosition: w }.abi_encode(),
-                    ));
+        // Round 2: the bitmap words of every V3 pool, the getters of every typed Balancer pool
+        // (and the block's timestamp, once, for the composable stable ones).
+        let mut round2 = Vec::new();
+        let mut timestamp = None;
+        let mut timestamp_slot = None;
+        let needs_timestamp = parsed
+            .iter()
+            .any(|p| matches!(p, Ok(Parsed::Balancer(pending)) if pending.needs_timestamp()));
+        if needs_timestamp {
+            match self.multicall {
+                Some(multicall) => {
+                    timestamp_slot = Some(round2.len());
+                    let c = IMulticall3::getCurrentBlockTimestampCall {};
+                    round2.push(call(multicall, c.abi_encode()));
                 }
+                None => timestamp = Some(self.block_timestamp(block).await),
             }
         }
-        let word_results = self.run(word_calls, block).await;
+        let mut words = Vec::new();
+        let mut balancer_plans = Vec::new();
+        for (i, p) in parsed.iter().enumerate() {
+            match p {
+                Ok(Parsed::V3 { words: range, .. }) => {
+                    for w in range.clone() {
+                        words.push((i, w, round2.len()));
+                        round2.push(call(
+                            pools[i].address,
+                            tickBitmapCall { wordPosition: w }.abi_encode(),
+                        ));
+                    }
+                }
+                Ok(Parsed::Balancer(pending)) => {
+                    let c = pending.calls(&pools[i]);
+                    balancer_plans.push((i, round2.len()..round2.len() + c.len()));
+                    round2.extend(c);
+                }
+                _ => {}
+            }
+        }
+        let round2_results = self.run(round2, block).await;
+        if let Some(slot) = timestamp_slot {
+            timestamp = Some(
+                round2_results.get(slot).cloned().unwrap_or(Err(CallError::Reverted)).and_then(
+                    |raw| {
+                        IMulticall3::getCurrentBlockTimestampCall::abi_decode_returns(&raw)
+                            .map(|t| t.saturating_to::<u64>())
+                            .map_err(|e| {
+                                CallError::Malformed(format!("getCurrentBlockTimestamp: {e}"))
+                            })
+                    },
+                ),
+            );
+        }
         let mut tick_reads: Vec<(usize, i32)> = Vec::new();
-        for (&(i, w), r) in words.iter().zip(&word_results) {
+        for &(i, w, slot) in &words {
             let Ok(Parsed::V3 { pool: v3, .. }) = &parsed[i] else { continue };
             let spacing = v3.state.tick_spacing;
-            let decoded = returns(&pools[i], block, std::slice::from_ref(r)).and_then(|raw| {
+            let r = round2_results.get(slot).cloned().unwrap_or(Err(CallError::Reverted));
+            let decoded = returns(&pools[i], block, std::slice::from_ref(&r)).and_then(|raw| {
                 tickBitmapCall::abi_decode_returns(raw[0]).map_err(|e| ReserveError::BadResponse {
                     pool: pools[i].address,
                     message: format!("tickBitmap({w}): {e}"),
@@ -327,9 +415,23 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
                 Err(e) => parsed[i] = Err(e),
             }
         }
+        for (i, range) in balancer_plans {
+            let results = round2_results.get(range).unwrap_or_default();
+            parsed[i] = match std::mem::replace(&mut parsed[i], Ok(Parsed::Done(placeholder()))) {
+                Ok(Parsed::Balancer(pending)) => {
+                    pending.parse(&pools[i], block, results, timestamp.as_ref()).map(|d| match d {
+                        Detailed::Done(pool) => Parsed::Done(PoolState::BalancerV2(Box::new(pool))),
+                        Detailed::Rates { pool, expired } => {
+                            Parsed::BalancerRates { pool, expired }
+                        }
+                    })
+                }
+                other => other,
+            };
+        }
 
-        // Round 3: every initialized tick found.
-        let tick_calls = tick_reads
+        // Round 3: every initialized tick found; the rate of every expired Balancer rate cache.
+        let mut round3: Vec<Call3> = tick_reads
             .iter()
             .map(|&(i, t)| {
                 call(
@@ -338,8 +440,16 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
                 )
             })
             .collect();
-        let tick_results = self.run(tick_calls, block).await;
-        for (&(i, t), r) in tick_reads.iter().zip(&tick_results) {
+        let mut rate_plans = Vec::new();
+        for (i, p) in parsed.iter().enumerate() {
+            if let Ok(Parsed::BalancerRates { pool, expired }) = p {
+                let c = balancer::rate_calls(pool, expired);
+                rate_plans.push((i, round3.len()..round3.len() + c.len()));
+                round3.extend(c);
+            }
+        }
+        let round3_results = self.run(round3, block).await;
+        for (&(i, t), r) in tick_reads.iter().zip(&round3_results) {
             let decoded = returns(&pools[i], block, std::slice::from_ref(r)).and_then(|raw| {
                 ticksCall::abi_decode_returns(raw[0]).map_err(|e| ReserveError::BadResponse {
                     pool: pools[i].address,
@@ -362,6 +472,16 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
                 Err(e) => parsed[i] = Err(e),
             }
         }
+        for (i, range) in rate_plans {
+            let results = round3_results.get(range).unwrap_or_default();
+            parsed[i] = match std::mem::replace(&mut parsed[i], Ok(Parsed::Done(placeholder()))) {
+                Ok(Parsed::BalancerRates { pool, expired }) => {
+                    balancer::apply_rates(&pools[i], block, pool, &expired, results)
+                        .map(|pool| Parsed::Done(PoolState::BalancerV2(Box::new(pool))))
+                }
+                other => other,
+            };
+        }
 
         pools
             .iter()
@@ -370,6 +490,12 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
                 let state = match p? {
                     Parsed::Done(state) => state,
                     Parsed::V3 { pool: v3, .. } => PoolState::UniswapV3(v3),
+                    Parsed::Balancer(_) | Parsed::BalancerRates { .. } => {
+                        return Err(ReserveError::BadResponse {
+                            pool: pool.address,
+                            message: "Balancer pool left half read".into(),
+                        });
+                    }
                 };
                 Ok(PoolSnapshot { pool: pool.address, block, state })
             })
