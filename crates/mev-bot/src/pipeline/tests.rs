@@ -274,11 +274,20 @@ async fn a_block_that_fails_half_way_leaves_no_trace_and_applies_again() {
     let rb = b.apply(ChainEvent::Block(block)).await.unwrap();
     assert_eq!(ra.opportunities, rb.opportunities);
     assert_same(&state(&b).await, &state(&a).await);
+    // The synthetic V3 pools have no initialized ticks; where their ticks were loaded around
+    // depends on when each pipeline read them, so the loaded range is left out.
+    let pool = |p: &Pipeline, k: &mev_reserve_cache::PoolKey| {
+        p.reserves().peek(&k.address).map(|snapshot| match snapshot.state.clone() {
+            mev_reserve_cache::PoolState::UniswapV3(mut v3) => {
+                assert!(v3.state.ticks.is_empty());
+                v3.state.loaded_range = (0, 0);
+                mev_reserve_cache::PoolState::UniswapV3(v3)
+            }
+            other => other,
+        })
+    };
     for k in s.pool_keys() {
-        assert_eq!(
-            a.reserves().peek(&k.address).map(|p| p.state.clone()),
-            b.reserves().peek(&k.address).map(|p| p.state.clone()),
-        );
+        assert_eq!(pool(&a, &k), pool(&b, &k));
     }
 }
 

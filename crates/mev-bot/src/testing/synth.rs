@@ -49,6 +49,10 @@ pub const BLOCK_SECONDS: u64 = 2;
 pub const fn ts(block: u64) -> u64 {
     T0 + BLOCK_SECONDS * block
 }
+/// The two tokens every synthetic pool trades.
+const SYNTH_TOKEN0: Address = Address::repeat_byte(0x70);
+const SYNTH_TOKEN1: Address = Address::repeat_byte(0x71);
+
 pub(crate) const RAY: u128 = 1_000_000_000_000_000_000_000_000_000;
 
 /// One listed reserve: asset, decimals, LTV, liquidation threshold and bonus (bps), base
@@ -367,7 +371,8 @@ impl SynthChain {
             getReservesListCall, getUserEModeCall,
         };
         use mev_reserve_cache::bindings::{
-            getReservesCall, getReservesReturn, liquidityCall, slot0Call, slot0Return,
+            feeCall, getReservesCall, getReservesReturn, liquidityCall, slot0Call, slot0Return,
+            tickBitmapCall, tickSpacingCall, token0Call, token1Call,
         };
         let data = &c.callData[..];
         let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
@@ -437,6 +442,20 @@ impl SynthChain {
             })
         } else if selector == liquidityCall::SELECTOR {
             liquidityCall::abi_encode_returns(&s.v3.get(&to)?.2)
+        } else if selector == token0Call::SELECTOR || selector == token1Call::SELECTOR {
+            // Every synthetic pool trades the same two tokens; no tick is initialized.
+            (s.v2.contains_key(&to) || s.v3.contains_key(&to)).then_some(())?;
+            let token = if selector == token0Call::SELECTOR { SYNTH_TOKEN0 } else { SYNTH_TOKEN1 };
+            token0Call::abi_encode_returns(&token)
+        } else if selector == feeCall::SELECTOR {
+            s.v3.contains_key(&to).then_some(())?;
+            feeCall::abi_encode_returns(&alloy_primitives::aliases::U24::from(3_000u32))
+        } else if selector == tickSpacingCall::SELECTOR {
+            s.v3.contains_key(&to).then_some(())?;
+            tickSpacingCall::abi_encode_returns(&I24::try_from(60).ok()?)
+        } else if selector == tickBitmapCall::SELECTOR {
+            s.v3.contains_key(&to).then_some(())?;
+            tickBitmapCall::abi_encode_returns(&U256::ZERO)
         } else if to == POOL && selector == getReservesListCall::SELECTOR {
             getReservesListCall::abi_encode_returns(&RESERVES.iter().map(|r| r.asset).collect())
         } else if to == POOL && selector == ADDRESSES_PROVIDERCall::SELECTOR {
