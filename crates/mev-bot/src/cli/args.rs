@@ -1,4 +1,4 @@
-//! Argument groups shared by several subcommands ([`ChainArgs`], [`AaveArgs`],
+//! Argument groups shared by several subcommands ([`RpcArgs`], [`ChainArgs`], [`AaveArgs`],
 //! [`OutputArgs`]) and their value enums, with the checks that turn them into library
 //! configuration.
 
@@ -27,19 +27,34 @@ pub(super) struct OutputArgs {
 /// Where the chain is and which protocol family to read.
 #[derive(Debug, Args)]
 pub(super) struct ChainArgs {
-    /// JSON-RPC endpoint, http:// or https://. Also MEV_BOT_RPC_URL.
-    #[arg(long, value_name = "URL", env = "MEV_BOT_RPC_URL", hide_env_values = true)]
-    pub(super) rpc_url: String,
+    #[command(flatten)]
+    pub(super) rpc: RpcArgs,
     /// The lending protocol family.
     #[arg(long, value_enum)]
     pub(super) protocol: ProtocolArg,
 }
 
-/// A chain read over HTTP (`health`, `rebuild`).
+impl ChainArgs {
+    /// A reader of `--rpc-url` ([`RpcArgs::http_reader`]).
+    pub(super) fn http_reader(&self) -> Result<HttpChain> {
+        self.rpc.http_reader()
+    }
+}
+
+/// One JSON-RPC endpoint read over HTTP (`health`, `rebuild`, `quote`).
+#[derive(Debug, Args)]
+pub(super) struct RpcArgs {
+    /// JSON-RPC endpoint, http:// or https://. Also MEV_BOT_RPC_URL.
+    #[arg(long, value_name = "URL", env = "MEV_BOT_RPC_URL", hide_env_values = true)]
+    pub(super) rpc_url: String,
+}
+
+/// A chain read over HTTP (`health`, `rebuild`, `quote`).
 pub(super) type HttpChain = ProviderChain<RootProvider>;
 
-impl ChainArgs {
-    /// A reader of `--rpc-url`, which must be an `http://` or `https://` URL.
+impl RpcArgs {
+    /// A reader of `--rpc-url`, which must be an `http://` or `https://` URL. Errors show the
+    /// URL [redacted](redact): scheme and host only.
     pub(super) fn http_reader(&self) -> Result<HttpChain> {
         let invalid = |reason: String| CliError::InvalidArgument { what: "--rpc-url", reason };
         let shown = redact(&self.rpc_url);

@@ -9,6 +9,8 @@ use mev_chain::{ChainError, redact};
 use mev_health_calc::HealthError;
 use mev_position_cache::StoreError;
 use mev_rebuild::RebuildError;
+use mev_reserve_cache::{QuoteError, ReserveError};
+use mev_swap_math::SwapError;
 
 /// The result type of the command line.
 pub(crate) type Result<T, E = CliError> = std::result::Result<T, E>;
@@ -103,6 +105,54 @@ pub(crate) enum CliError {
         /// The classified chain error (already redacted).
         #[source]
         source: ChainError,
+    },
+    /// Reading a pool's state failed (the node, the Multicall3 request, or an answer that is
+    /// not what a pool of the kind asked for returns).
+    #[error("{context}: {source}")]
+    Pool {
+        /// What was being read.
+        context: String,
+        /// The reserve cache's error (its chain errors are already redacted).
+        #[source]
+        source: Box<ReserveError>,
+    },
+    /// `--kind` was not given and the address reads neither as a Uniswap V3 pool nor as a
+    /// Uniswap V2 pair.
+    #[error(
+        "pool {pool} at block {block} is neither a Uniswap V3 pool nor a Uniswap V2 pair \
+         (read as uniswap-v3: {v3}; read as uniswap-v2: {v2})"
+    )]
+    UnknownPoolKind {
+        /// The address given as `--pool`.
+        pool: Address,
+        /// The block read at.
+        block: u64,
+        /// Why the V3 read failed.
+        v3: String,
+        /// Why the V2 read failed.
+        v2: String,
+    },
+    /// The pool cannot give the quote asked for: a token that is not the pool's, or a swap the
+    /// pool would revert on.
+    #[error("cannot quote: {source}")]
+    Quote {
+        /// The reserve cache's reason.
+        #[source]
+        source: QuoteError,
+    },
+    /// A Uniswap V3 quote needs initialized ticks beyond those loaded.
+    #[error(
+        "cannot quote through pool {pool} from the ticks loaded with --tick-words {tick_words}: \
+         {source}; raise --tick-words"
+    )]
+    TicksNotLoaded {
+        /// The pool.
+        pool: Address,
+        /// Bitmap words loaded either side of the price.
+        tick_words: u16,
+        /// The swap math's refusal, with the tick it needs.
+        #[source]
+        source: SwapError,
     },
     /// The pipeline, a recording or the configuration failed.
     #[error(transparent)]

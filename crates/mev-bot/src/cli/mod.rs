@@ -8,6 +8,7 @@ mod follow;
 mod health;
 mod health_endpoint;
 mod output;
+mod quote;
 mod rebuild;
 mod record;
 mod replay;
@@ -60,6 +61,17 @@ enum Command {
     /// "total_collateral_base": "...", "total_debt_base": "...", "liquidatable": true|false};
     /// without debt the health factor is 2^256-1. Needs Multicall3 at its canonical address.
     Health(health::HealthArgs),
+    /// Quote a swap through one Uniswap V2 pair or V3 pool, computed locally.
+    ///
+    /// Reads the pool's state at --block (default: the latest) through Multicall3 at its
+    /// canonical address into a reserve cache — a V3 pool's initialized ticks within
+    /// --tick-words bitmap words either side of the price — and computes the swap with the
+    /// pool's own integer math (mev-swap-math); no quoter contract is called. Without --kind
+    /// the pool is read as uniswap-v3, then as uniswap-v2. Prints one line: {"pool", "kind",
+    /// "block", "token_in", "token_out", "amount_in", "amount_out"} and the state after the
+    /// swap: "sqrt_price_x96_after", "tick_after", "liquidity_after", "ticks_crossed" (V3) or
+    /// "reserve0_after", "reserve1_after" (V2).
+    Quote(quote::QuoteArgs),
     /// Rebuild a position cache from chain and print the report.
     ///
     /// Scans the market's Borrow logs from --from-block (or the store's checkpoint, if later) to
@@ -120,6 +132,7 @@ fn dispatch(command: Command) -> Result<()> {
     match command {
         Command::Decode(args) => decode::decode(args),
         Command::Health(args) => health::health(args),
+        Command::Quote(args) => quote::quote(args),
         Command::Rebuild(args) => rebuild::rebuild(args),
         Command::Run(args) => run::run(args),
         Command::Replay(args) => replay::replay(args),

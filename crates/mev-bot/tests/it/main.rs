@@ -9,4 +9,5 @@ mod health_cli;
 mod market;
 mod pipeline;
 mod pipeline_cli;
+mod quote_cli;
 mod rebuild_cli;
