@@ -30,6 +30,8 @@ use mev_reserve_cache::{
 };
 use mev_swap_math::SwapError;
 
+use crate::rng::Rng;
+
 const BLOCKS: u64 = 100;
 const QUOTES_PER_POOL_PER_BLOCK: usize = 20;
 /// Chain seconds per block (the moving pool's rate caches last two blocks).
@@ -76,25 +78,11 @@ sol! {
     }
 }
 
-/// xorshift64*, deterministic.
-struct Rng(u64);
-
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     /// A quote amount: mostly log-uniform up to 4× the balance involved, sometimes 1 wei, the
     /// weighted pools' 30 % boundary, the whole balance, or amounts past the Vault's 112 bits
     /// and the math's range.
-    fn amount(&mut self, balance: U256) -> U256 {
+    fn amount_near(&mut self, balance: U256) -> U256 {
         match self.below(24) {
             0 => U256::from(1),
             1 => balance * U256::from(3) / U256::from(10),
@@ -300,7 +288,7 @@ async fn cached_balancer_quotes_equal_query_swap_every_block() {
                 let (i, o) = s.pair(&mut rng);
                 let side = if q % 2 == 0 { SwapSide::ExactIn } else { SwapSide::ExactOut };
                 let reference = s.balances[if side == SwapSide::ExactIn { i } else { o }];
-                let amount = rng.amount(reference);
+                let amount = rng.amount_near(reference);
                 compare(&cache, s, i, o, amount, side, head).await;
             }
         }

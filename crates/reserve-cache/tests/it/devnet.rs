@@ -12,28 +12,10 @@ use mev_event_decoder::{Decoder, Protocol, Registry, StateChange};
 use mev_reserve_cache::{PoolKey, PoolState, ReserveCache, RpcReserveSource, read_pool};
 use mev_swap_math::V2Fee;
 
+use crate::rng::{Rng, e18};
+
 const BLOCKS: u64 = 200;
 const READS_PER_POOL_PER_BLOCK: usize = 3;
-
-/// A small deterministic generator (xorshift64*), so a failing run can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn e18(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18))
-}
 
 /// Checks `state` (what the cache or the source holds for `pool`) against the chain, read
 /// through the contracts' own getters: reserves and tokens; price, tick, liquidity, fee,

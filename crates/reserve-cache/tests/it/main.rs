@@ -5,3 +5,4 @@ mod cache;
 mod devnet;
 mod gated;
 mod quotes;
+mod rng;

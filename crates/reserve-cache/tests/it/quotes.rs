@@ -16,33 +16,17 @@ use mev_reserve_cache::{
 };
 use mev_swap_math::{SwapError, V2Fee, get_amount_in, get_amount_out};
 
+use crate::rng::{Rng, e18};
+
 const BLOCKS: u64 = 200;
 const QUOTES_PER_POOL_PER_BLOCK: usize = 20;
 
-/// xorshift64*, deterministic.
-struct Rng(u64);
-
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     /// From 1 wei to ~1e30 (beyond any pool's liquidity here), log-uniform.
     fn amount(&mut self) -> U256 {
         let digits = self.below(31);
         U256::from(1 + self.below(9)) * U256::from(10u64).pow(U256::from(digits))
     }
-}
-
-fn e18(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18))
 }
 
 #[derive(Debug, Default)]
