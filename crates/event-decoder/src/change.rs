@@ -10,8 +10,8 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StateChange {
-    /// A DEX pool's reserves, price or liquidity changed. For Balancer V2 `pool` is the address
-    /// in the pool id's first 20 bytes, not the Vault.
+    /// A DEX pool's reserves, price or liquidity changed. For Balancer V2 and Uniswap V4 `pool`
+    /// is the address in the pool id's first 20 bytes, not the Vault or the `PoolManager`.
     Pool {
         /// The pool's protocol family.
         protocol: Protocol,
@@ -114,6 +114,10 @@ impl DecodedLog {
                     pool: Address::from_slice(&pool_id[..20]),
                 })
             }
+            Event::UniswapV4(e) => StateChanges::one(StateChange::Pool {
+                protocol: Protocol::UniswapV4,
+                pool: Address::from_slice(&e.pool_id()[..20]),
+            }),
             Event::AaveV3(e) => match e {
                 AaveV3Event::Supply(x) => StateChanges::one(aave(x.onBehalfOf)),
                 AaveV3Event::Withdraw(x) => StateChanges::one(aave(x.user)),

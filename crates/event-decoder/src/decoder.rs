@@ -5,7 +5,10 @@ use alloy_sol_types::{SolEvent, TopicList, abi::AbiDecoderConfig};
 
 use crate::{
     DecodeError, DecodedLog, Event, LogMeta, Protocol, Registry, Result,
-    events::{aave_v3, balancer_v2, chainlink, compound_v2, curve, erc20, uniswap_v2, uniswap_v3},
+    events::{
+        aave_v3, balancer_v2, chainlink, compound_v2, curve, erc20, uniswap_v2, uniswap_v3,
+        uniswap_v4,
+    },
 };
 
 /// Turns raw logs into [`DecodedLog`]s.
@@ -222,7 +225,7 @@ fn select(
     }
 }
 
-use Protocol::{AaveV3, BalancerV2, Chainlink, CompoundV2, Curve, UniswapV2, UniswapV3};
+use Protocol::{AaveV3, BalancerV2, Chainlink, CompoundV2, Curve, UniswapV2, UniswapV3, UniswapV4};
 
 /// Every event the decoder knows.
 const CANDIDATES: &[Candidate] = &[
@@ -235,6 +238,11 @@ const CANDIDATES: &[Candidate] = &[
     candidate::<uniswap_v3::Burn>(Some(UniswapV3)),
     candidate::<uniswap_v3::Collect>(Some(UniswapV3)),
     candidate::<uniswap_v3::Initialize>(Some(UniswapV3)),
+    candidate::<uniswap_v4::Swap>(Some(UniswapV4)),
+    candidate::<uniswap_v4::ModifyLiquidity>(Some(UniswapV4)),
+    candidate::<uniswap_v4::Initialize>(Some(UniswapV4)),
+    candidate::<uniswap_v4::Donate>(Some(UniswapV4)),
+    candidate::<uniswap_v4::ProtocolFeeUpdated>(Some(UniswapV4)),
     candidate::<balancer_v2::Swap>(Some(BalancerV2)),
     candidate::<balancer_v2::PoolBalanceChanged>(Some(BalancerV2)),
     candidate::<curve::TokenExchange>(Some(Curve)),

@@ -4,7 +4,7 @@ use alloy_primitives::{Address, B256, LogData};
 
 use crate::{
     AaveV3Event, BalancerV2Event, ChainlinkEvent, CompoundV2Event, CurveEvent, Erc20Event, Field,
-    Protocol, UniswapV2Event, UniswapV3Event,
+    Protocol, UniswapV2Event, UniswapV3Event, UniswapV4Event,
 };
 
 /// A typed event from any protocol the decoder knows.
@@ -15,6 +15,8 @@ pub enum Event {
     UniswapV2(UniswapV2Event),
     /// A Uniswap V3 pool event.
     UniswapV3(UniswapV3Event),
+    /// A Uniswap V4 `PoolManager` event.
+    UniswapV4(UniswapV4Event),
     /// A Balancer V2 Vault event.
     BalancerV2(BalancerV2Event),
     /// A Curve StableSwap event.
@@ -34,6 +36,7 @@ macro_rules! dispatch {
         match $self {
             Self::UniswapV2($e) => $body,
             Self::UniswapV3($e) => $body,
+            Self::UniswapV4($e) => $body,
             Self::BalancerV2($e) => $body,
             Self::Curve($e) => $body,
             Self::AaveV3($e) => $body,
@@ -51,6 +54,7 @@ impl Event {
         Some(match self {
             Self::UniswapV2(_) => Protocol::UniswapV2,
             Self::UniswapV3(_) => Protocol::UniswapV3,
+            Self::UniswapV4(_) => Protocol::UniswapV4,
             Self::BalancerV2(_) => Protocol::BalancerV2,
             Self::Curve(_) => Protocol::Curve,
             Self::AaveV3(_) => Protocol::AaveV3,

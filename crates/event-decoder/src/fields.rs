@@ -2,7 +2,7 @@
 
 use alloy_primitives::{
     Address, B256, I256, U256,
-    aliases::{I24, U112, U160},
+    aliases::{I24, U24, U112, U160},
 };
 use serde::{Serialize, Serializer, ser::SerializeSeq};
 
@@ -70,7 +70,7 @@ macro_rules! uint_field {
         }
     )*};
 }
-uint_field!(u8, u16, u128, U112, U160, U256);
+uint_field!(u8, u16, u128, U24, U112, U160, U256);
 
 impl ToFieldValue for i128 {
     fn to_field_value(&self) -> FieldValue {
@@ -142,7 +142,7 @@ mod arb {
 
     use alloy_primitives::{
         Address, B256, I256, U256,
-        aliases::{I24, U112, U160},
+        aliases::{I24, U24, U112, U160},
     };
     use proptest::prelude::*;
 
@@ -194,6 +194,11 @@ mod arb {
     impl Arb for U112 {
         fn arb() -> BoxedStrategy<Self> {
             any::<[u8; 14]>().prop_map(Self::from_be_bytes).boxed()
+        }
+    }
+    impl Arb for U24 {
+        fn arb() -> BoxedStrategy<Self> {
+            any::<[u8; 3]>().prop_map(Self::from_be_bytes).boxed()
         }
     }
     impl Arb for I24 {

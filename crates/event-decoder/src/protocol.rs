@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AaveV3Event, BalancerV2Event, ChainlinkEvent, CompoundV2Event, CurveEvent, UniswapV2Event,
-    UniswapV3Event,
+    UniswapV3Event, UniswapV4Event,
 };
 
 /// A protocol family: the original protocol and every fork with the same event ABI.
@@ -23,6 +23,8 @@ pub enum Protocol {
     UniswapV2,
     /// Uniswap V3 pools and forks.
     UniswapV3,
+    /// The Uniswap V4 `PoolManager` singleton (every V4 pool's events).
+    UniswapV4,
     /// The Balancer V2 Vault.
     BalancerV2,
     /// Curve StableSwap pools (original, factory and NG).
@@ -37,9 +39,10 @@ pub enum Protocol {
 
 impl Protocol {
     /// Every protocol, in declaration order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::UniswapV2,
         Self::UniswapV3,
+        Self::UniswapV4,
         Self::BalancerV2,
         Self::Curve,
         Self::AaveV3,
@@ -53,6 +56,7 @@ impl Protocol {
         match self {
             Self::UniswapV2 => "uniswap-v2",
             Self::UniswapV3 => "uniswap-v3",
+            Self::UniswapV4 => "uniswap-v4",
             Self::BalancerV2 => "balancer-v2",
             Self::Curve => "curve",
             Self::AaveV3 => "aave-v3",
@@ -68,6 +72,7 @@ impl Protocol {
         match self {
             Self::UniswapV2 => UniswapV2Event::TOPICS,
             Self::UniswapV3 => UniswapV3Event::TOPICS,
+            Self::UniswapV4 => UniswapV4Event::TOPICS,
             Self::BalancerV2 => BalancerV2Event::TOPICS,
             Self::Curve => CurveEvent::TOPICS,
             Self::AaveV3 => AaveV3Event::TOPICS,
@@ -79,7 +84,10 @@ impl Protocol {
     /// Whether this protocol's events describe DEX pool state.
     #[must_use]
     pub const fn is_dex(self) -> bool {
-        matches!(self, Self::UniswapV2 | Self::UniswapV3 | Self::BalancerV2 | Self::Curve)
+        matches!(
+            self,
+            Self::UniswapV2 | Self::UniswapV3 | Self::UniswapV4 | Self::BalancerV2 | Self::Curve
+        )
     }
 
     /// Whether this protocol's events describe lending positions.
@@ -109,7 +117,7 @@ impl FromStr for Protocol {
 /// The error returned when parsing a [`Protocol`] from a name it does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown protocol {name:?}: expected one of uniswap-v2, uniswap-v3, balancer-v2, curve, \
+    "unknown protocol {name:?}: expected one of uniswap-v2, uniswap-v3, uniswap-v4, balancer-v2, curve, \
      aave-v3, compound-v2, chainlink"
 )]
 pub struct UnknownProtocol {

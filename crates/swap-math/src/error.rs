@@ -186,6 +186,36 @@ pub enum SwapError {
         available: U256,
     },
 
+    /// A Uniswap V4 pool whose hooks may change a swap's amounts (`beforeSwapReturnDelta`,
+    /// `afterSwapReturnDelta`) or, on a dynamic-fee pool, its fee (`beforeSwap`): the pool's
+    /// state does not decide the outcome, so it is not quoted.
+    #[error(
+        "the pool's hooks {hooks} (permissions {permissions:#06x}) may change swaps: not quotable"
+    )]
+    HooksChangeSwap {
+        /// The hooks contract of the pool key.
+        hooks: alloy_primitives::Address,
+        /// Its permission bits (the address's lowest 14 bits).
+        permissions: u16,
+    },
+
+    /// An exact-output V4 swap at a 100 % swap fee (`InvalidFeeForExactOut`).
+    #[error("exact output is impossible at swap fee {fee} (hundredths of a bip)")]
+    InvalidFeeForExactOut {
+        /// The swap fee, hundredths of a bip.
+        fee: u32,
+    },
+
+    /// An exact-input V4 quote the pool can only partly fill before its price limit
+    /// (`V4Quoter`'s `NotEnoughLiquidity`).
+    #[error("exact-input quote of {requested} can only be filled up to {filled}")]
+    ExactInputNotFilled {
+        /// The input given, in the input token's smallest unit.
+        requested: U256,
+        /// The input the pool takes before reaching the price limit.
+        filled: U256,
+    },
+
     /// A Balancer V2 quote failed; the inner error names the condition and the `BAL#` code the
     /// contracts revert with for it.
     #[error(transparent)]

@@ -6,6 +6,7 @@ pub mod balancer;
 mod error;
 mod v2;
 mod v3;
+mod v4;
 
 pub use error::{Result, SwapError};
 pub use v2::{V2Fee, get_amount_in, get_amount_out};
@@ -23,4 +24,8 @@ pub use v3::{
         MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, get_sqrt_ratio_at_tick,
         get_tick_at_sqrt_ratio,
     },
+};
+pub use v4::{
+    DYNAMIC_FEE_FLAG, MAX_PROTOCOL_FEE, MAX_SWAP_FEE, MAX_TICK_SPACING_V4, V4State, hook_flags,
+    hook_permissions, swap_fee,
 };

@@ -10,6 +10,7 @@ pub mod curve;
 pub mod erc20;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
+pub mod uniswap_v4;
 
 #[cfg(test)]
 mod tests {
@@ -18,13 +19,14 @@ mod tests {
 
     use crate::{
         AaveV3Event, BalancerV2Event, ChainlinkEvent, CompoundV2Event, CurveEvent, Decoder,
-        Erc20Event, Event, Registry, UniswapV2Event, UniswapV3Event,
+        Erc20Event, Event, Registry, UniswapV2Event, UniswapV3Event, UniswapV4Event,
     };
 
     fn any_event() -> impl Strategy<Value = Event> {
         prop_oneof![
             UniswapV2Event::arbitrary().prop_map(Event::UniswapV2),
             UniswapV3Event::arbitrary().prop_map(Event::UniswapV3),
+            UniswapV4Event::arbitrary().prop_map(Event::UniswapV4),
             BalancerV2Event::arbitrary().prop_map(Event::BalancerV2),
             CurveEvent::arbitrary().prop_map(Event::Curve),
             AaveV3Event::arbitrary().prop_map(Event::AaveV3),

@@ -106,7 +106,20 @@ impl V3State {
         amount_specified: I256,
         sqrt_price_limit_x96: U160,
     ) -> Result<SwapResult> {
-        self.validate()?;
+        self.swap_with(zero_for_one, amount_specified, sqrt_price_limit_x96, self.fee, StepRule::V3)
+    }
+
+    /// The swap walk shared by V3 and V4: `amount_specified` positive for an exact input,
+    /// `fee` the swap fee in pips, `rule` whose `computeSwapStep` and state bounds apply.
+    pub(crate) fn swap_with(
+        &self,
+        zero_for_one: bool,
+        amount_specified: I256,
+        sqrt_price_limit_x96: U160,
+        fee: u32,
+        rule: StepRule,
+    ) -> Result<SwapResult> {
+        self.validate(rule)?;
         if amount_specified.is_zero() {
             return Err(SwapError::ZeroAmount { what: "amount_specified" });
         }
@@ -149,10 +162,9 @@ impl V3State {
             let past_limit =
                 if zero_for_one { sqrt_price_next < limit } else { sqrt_price_next > limit };
             let target = if past_limit { limit } else { sqrt_price_next };
-            let step =
-                compute_swap_step(walk.price, target, walk.liquidity, walk.remaining, self.fee)?;
+            let step = rule.step(walk.price, target, walk.liquidity, walk.remaining, fee)?;
             if let Coverage::Probe(probe_tick) = coverage {
-                self.check_probe(&walk, probe_tick, limit, zero_for_one, tick_next)?;
+                self.check_probe(&walk, probe_tick, limit, zero_for_one, tick_next, fee, rule)?;
             }
             walk.price = step.sqrt_ratio_next_x96;
             walk.account(&step, exact_in)?;
@@ -263,11 +275,11 @@ impl V3State {
     }
 
     /// Rejects a state no pool can be in.
-    fn validate(&self) -> Result<()> {
-        if self.fee >= 1_000_000 {
+    fn validate(&self, rule: StepRule) -> Result<()> {
+        if self.fee > rule.max_fee() {
             return Err(SwapError::InvalidFee { fee: self.fee });
         }
-        if !(1..16_384).contains(&self.tick_spacing) {
+        if !(1..=rule.max_tick_spacing()).contains(&self.tick_spacing) {
             return Err(SwapError::InvalidTickSpacing { tick_spacing: self.tick_spacing });
         }
         let (loaded_lower, loaded_upper) = self.loaded_range;
@@ -332,6 +344,8 @@ impl V3State {
         limit: U256,
         zero_for_one: bool,
         tick_next: i32,
+        fee: u32,
+        rule: StepRule,
     ) -> Result<()> {
         let (lo, hi) = self.loaded_range;
         let leaves = SwapError::LeavesLoadedRange {
@@ -344,15 +358,55 @@ impl V3State {
         if (zero_for_one && limit > probe_price) || (!zero_for_one && limit < probe_price) {
             return Ok(());
         }
-        let probe =
-            compute_swap_step(walk.price, probe_price, walk.liquidity, walk.remaining, self.fee)
-                .map_err(|_| leaves.clone())?;
+        let probe = rule
+            .step(walk.price, probe_price, walk.liquidity, walk.remaining, fee)
+            .map_err(|_| leaves.clone())?;
         let stops_short = if zero_for_one {
             probe.sqrt_ratio_next_x96 > probe_price
         } else {
             probe.sqrt_ratio_next_x96 < probe_price
         };
         if stops_short { Ok(()) } else { Err(leaves) }
+    }
+}
+
+/// Whose `SwapMath.computeSwapStep` a swap walk runs, and the state bounds that go with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StepRule {
+    /// v3-core 1.0.1: fee below 100 %, tick spacing below 16,384.
+    V3,
+    /// v4-core 1.0.2: fee up to 100 %, tick spacing up to 32,767.
+    V4,
+}
+
+impl StepRule {
+    #[inline]
+    fn step(
+        self,
+        current: U256,
+        target: U256,
+        liquidity: u128,
+        remaining: I256,
+        fee: u32,
+    ) -> Result<SwapStep> {
+        match self {
+            Self::V3 => compute_swap_step(current, target, liquidity, remaining, fee),
+            Self::V4 => crate::v4::compute_swap_step_v4(current, target, liquidity, remaining, fee),
+        }
+    }
+
+    const fn max_fee(self) -> u32 {
+        match self {
+            Self::V3 => 999_999,
+            Self::V4 => crate::v4::MAX_SWAP_FEE,
+        }
+    }
+
+    const fn max_tick_spacing(self) -> i32 {
+        match self {
+            Self::V3 => 16_383,
+            Self::V4 => crate::v4::MAX_TICK_SPACING_V4,
+        }
     }
 }
 
