@@ -3,7 +3,7 @@
 //! `liquidity`, `fee`, `tickSpacing`, the tokens, `tickBitmap` and `ticks`,
 //! Balancer V2 `Vault.getPoolTokens` and the weighted and composable stable pools' getters
 //! (scaling factors, fee, weights, amplification, BPT index, rate providers and rate caches,
-//! and a rate provider's `getRate`), Curve `balances(i)`.
+//! and a rate provider's `getRate`), Curve `balances(i)`, Uniswap V4 `StateView` getters.
 
 #![allow(missing_docs, unreachable_pub)]
 
@@ -37,4 +37,12 @@ sol! {
     function getTokenRateCache(address token) external view returns (uint256 rate, uint256 oldRate, uint256 duration, uint256 expires);
     function getRate() external view returns (uint256);
     function balances(uint256 i) external view returns (uint256);
+
+    /// Uniswap V4 `StateView` (v4-periphery 1.0.3), reading the `PoolManager`'s pools by id.
+    interface IStateView {
+        function getSlot0(bytes32 poolId) external view returns (uint160 sqrtPriceX96, int24 tick, uint24 protocolFee, uint24 lpFee);
+        function getLiquidity(bytes32 poolId) external view returns (uint128 liquidity);
+        function getTickBitmap(bytes32 poolId, int16 tick) external view returns (uint256 tickBitmap);
+        function getTickLiquidity(bytes32 poolId, int24 tick) external view returns (uint128 liquidityGross, int128 liquidityNet);
+    }
 }

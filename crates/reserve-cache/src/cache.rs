@@ -15,12 +15,14 @@ use futures::{
     future::{BoxFuture, Shared},
 };
 use mev_event_decoder::{
-    BalancerV2Event, DecodedLog, Event, StateChange, UniswapV2Event, UniswapV3Event,
+    BalancerV2Event, DecodedLog, Event, StateChange, UniswapV2Event, UniswapV3Event, UniswapV4Event,
 };
+use mev_swap_math::V3State;
+use std::collections::BTreeMap;
 
 use crate::{
     PoolKey, PoolSnapshot, PoolState, Quote, QuoteError, ReserveError, ReserveSource, Result,
-    SwapSide, V3Pool,
+    SwapSide,
     state::tick_i32,
     stats::{CacheStats, Counters},
 };
@@ -491,6 +493,21 @@ impl Inner {
                 delta: i128::try_from(b.amount).ok().map(|d| -d),
             },
             Event::UniswapV3(_) => return Applied::Unchanged,
+            Event::UniswapV4(UniswapV4Event::Swap(s)) => Edit::V3Swap {
+                sqrt_price_x96: s.sqrtPriceX96,
+                tick: tick_i32(s.tick),
+                liquidity: s.liquidity,
+            },
+            Event::UniswapV4(UniswapV4Event::ModifyLiquidity(m)) => Edit::V3Liquidity {
+                lower: tick_i32(m.tickLower),
+                upper: tick_i32(m.tickUpper),
+                delta: i128::try_from(m.liquidityDelta).ok(),
+            },
+            Event::UniswapV4(UniswapV4Event::ProtocolFeeUpdated(f)) => {
+                Edit::V4ProtocolFee { protocol_fee: f.protocolFee.to() }
+            }
+            // Fees to liquidity providers: price and liquidity stay.
+            Event::UniswapV4(UniswapV4Event::Donate(_)) => return Applied::Unchanged,
             Event::BalancerV2(BalancerV2Event::Swap(s)) => Edit::BalancerSwap {
                 token_in: s.tokenIn,
                 token_out: s.tokenOut,
@@ -558,7 +575,22 @@ impl Inner {
                 true
             }
             (PoolState::UniswapV3(v3), Edit::V3Liquidity { lower, upper, delta: Some(delta) }) => {
-                modify_position(v3, lower, upper, delta)
+                modify_position(&mut v3.state, &mut v3.liquidity_gross, lower, upper, delta)
+            }
+            (PoolState::UniswapV4(v4), Edit::V3Swap { sqrt_price_x96, tick, liquidity }) => {
+                let state = &mut v4.state.pool;
+                state.sqrt_price_x96 = sqrt_price_x96;
+                state.tick = tick;
+                state.liquidity = liquidity;
+                let (lo, hi) = state.loaded_range;
+                (lo..=hi).contains(&tick)
+            }
+            (PoolState::UniswapV4(v4), Edit::V3Liquidity { lower, upper, delta: Some(delta) }) => {
+                modify_position(&mut v4.state.pool, &mut v4.liquidity_gross, lower, upper, delta)
+            }
+            (PoolState::UniswapV4(v4), Edit::V4ProtocolFee { protocol_fee }) => {
+                v4.state.protocol_fee = protocol_fee;
+                true
             }
             (
                 PoolState::BalancerV2(b),
@@ -584,36 +616,42 @@ impl Inner {
     }
 }
 
-/// `UniswapV3Pool._modifyPosition` on the cached state: both ticks' `liquidityGross` and
-/// `liquidityNet` (a tick whose gross liquidity falls to 0 is cleared, one that rises from 0 is
-/// initialized), within the loaded range; the in-range liquidity when
-/// `tickLower ≤ tick < tickUpper`. `false` when the pool would revert on it (its state here
-/// cannot be right).
-fn modify_position(v3: &mut V3Pool, lower: i32, upper: i32, delta: i128) -> bool {
+/// `UniswapV3Pool._modifyPosition` (and V4's `Pool.modifyLiquidity`) on the cached state: both
+/// ticks' `liquidityGross` and `liquidityNet` (a tick whose gross liquidity falls to 0 is
+/// cleared, one that rises from 0 is initialized), within the loaded range; the in-range
+/// liquidity when `tickLower ≤ tick < tickUpper`. `false` when the pool would revert on it (its
+/// state here cannot be right).
+fn modify_position(
+    state: &mut V3State,
+    liquidity_gross: &mut BTreeMap<i32, u128>,
+    lower: i32,
+    upper: i32,
+    delta: i128,
+) -> bool {
     if lower >= upper || delta == 0 {
         return lower < upper;
     }
-    let (lo, hi) = v3.state.loaded_range;
+    let (lo, hi) = state.loaded_range;
     for (tick, is_upper) in [(lower, false), (upper, true)] {
         if tick < lo || tick > hi {
             continue;
         }
-        let gross = v3.liquidity_gross.get(&tick).copied().unwrap_or(0);
+        let gross = liquidity_gross.get(&tick).copied().unwrap_or(0);
         let Some(gross_after) = gross.checked_add_signed(delta) else { return false };
-        let net = v3.state.ticks.get(&tick).copied().unwrap_or(0);
+        let net = state.ticks.get(&tick).copied().unwrap_or(0);
         let net_after = if is_upper { net.checked_sub(delta) } else { net.checked_add(delta) };
         let Some(net_after) = net_after else { return false };
         if gross_after == 0 {
-            v3.liquidity_gross.remove(&tick);
-            v3.state.ticks.remove(&tick);
+            liquidity_gross.remove(&tick);
+            state.ticks.remove(&tick);
         } else {
-            v3.liquidity_gross.insert(tick, gross_after);
-            v3.state.ticks.insert(tick, net_after);
+            liquidity_gross.insert(tick, gross_after);
+            state.ticks.insert(tick, net_after);
         }
     }
-    if lower <= v3.state.tick && v3.state.tick < upper {
-        match v3.state.liquidity.checked_add_signed(delta) {
-            Some(l) => v3.state.liquidity = l,
+    if lower <= state.tick && state.tick < upper {
+        match state.liquidity.checked_add_signed(delta) {
+            Some(l) => state.liquidity = l,
             None => return false,
         }
     }
@@ -626,6 +664,7 @@ enum Edit {
         reserve0: U256,
         reserve1: U256,
     },
+    /// A V3 or V4 `Swap`.
     V3Swap {
         sqrt_price_x96: U160,
         tick: i32,
@@ -635,11 +674,16 @@ enum Edit {
         sqrt_price_x96: U160,
         tick: i32,
     },
-    /// `delta`: `None` when the amount does not fit in `int128` (no pool emits that).
+    /// A V3 `Mint`/`Burn` or V4 `ModifyLiquidity`. `delta`: `None` when the amount does not
+    /// fit in `int128` (no pool emits that).
     V3Liquidity {
         lower: i32,
         upper: i32,
         delta: Option<i128>,
+    },
+    /// A V4 `ProtocolFeeUpdated`.
+    V4ProtocolFee {
+        protocol_fee: u32,
     },
     /// A Vault `Swap`.
     BalancerSwap {

@@ -19,5 +19,7 @@ pub use error::{ReserveError, Result};
 pub use multicall::RpcReserveSource;
 pub use quote::{PriceAfter, Quote, QuoteError, SwapSide};
 pub use source::ReserveSource;
-pub use state::{DEFAULT_TICK_WORDS, PoolKey, PoolKind, PoolSnapshot, PoolState, V3Pool};
+pub use state::{
+    DEFAULT_TICK_WORDS, PoolKey, PoolKind, PoolSnapshot, PoolState, V3Pool, V4Pool, V4PoolKey,
+};
 pub use stats::CacheStats;

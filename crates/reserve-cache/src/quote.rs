@@ -1,6 +1,7 @@
 //! Swap quotes from cached pool state: no I/O, integer math equal to the contracts
-//! ([`mev_swap_math`]): Uniswap V2 pairs, Uniswap V3 pools within their loaded ticks, Balancer
-//! V2 weighted and composable stable pools. Curve pools and Balancer pools of another type are
+//! ([`mev_swap_math`]): Uniswap V2 pairs, Uniswap V3 and V4 pools within their loaded ticks,
+//! Balancer V2 weighted and composable stable pools. Curve pools, Balancer pools of another type
+//! and V4 pools whose hooks may change a swap ([`mev_swap_math::V4State::check_quotable`]) are
 //! cached but not quoted.
 //!
 //! A quote is the swap at the end of the snapshot's block ([`Quote::block`]), with the state
@@ -57,6 +58,17 @@ pub enum PriceAfter {
     },
     /// Uniswap V3 price, tick and in-range liquidity after the swap.
     UniswapV3 {
+        /// `sqrtPriceX96` after, Q64.96.
+        sqrt_price_x96: U160,
+        /// `slot0.tick` after.
+        tick: i32,
+        /// In-range liquidity after.
+        liquidity: u128,
+        /// Initialized ticks the swap crossed.
+        ticks_crossed: u32,
+    },
+    /// Uniswap V4 price, tick and in-range liquidity after the swap.
+    UniswapV4 {
         /// `sqrtPriceX96` after, Q64.96.
         sqrt_price_x96: U160,
         /// `slot0.tick` after.
@@ -137,7 +149,8 @@ impl PoolSnapshot {
     /// Balancer pool "the other token" must be unique: a two-token pool (a composable stable
     /// pool's BPT does not count); name it with [`PoolSnapshot::quote_to`] otherwise.
     ///
-    /// Uniswap V2 and V3 amounts are what the pair and `QuoterV2` compute; Balancer amounts
+    /// Uniswap V2, V3 and V4 amounts are what the pair, `QuoterV2` and `V4Quoter` compute
+    /// (for V4 the token is the currency: `Address::ZERO` for native ether); Balancer amounts
     /// what `BalancerQueries.querySwap` answers, to the wei, for weighted pools and for
     /// token-to-token swaps of composable stable pools.
     ///
@@ -145,7 +158,8 @@ impl PoolSnapshot {
     /// [`QuoteError::UnknownToken`]; [`QuoteError::TokenOutNeeded`] for a Balancer pool of
     /// three or more tokens; [`QuoteError::BptSwap`]; [`QuoteError::NotQuotable`] for Curve
     /// pools and Balancer pools of [`BalancerPoolType::Other`](crate::BalancerPoolType::Other);
-    /// [`QuoteError::Swap`] where the pool would revert (for Balancer, a
+    /// [`QuoteError::Swap`] where the pool would revert, for a V4 pool whose hooks may change
+    /// the swap ([`SwapError::HooksChangeSwap`]) (for Balancer, a
     /// [`SwapError::Balancer`] with the revert's `BAL#` code) or the V3 swap would leave the
     /// loaded ticks.
     pub fn quote(
@@ -186,6 +200,7 @@ impl PoolSnapshot {
         let (token0, token1) = match &self.state {
             PoolState::UniswapV2 { token0, token1, .. } => (*token0, *token1),
             PoolState::UniswapV3(v3) => (v3.token0, v3.token1),
+            PoolState::UniswapV4(v4) => (v4.currency0, v4.currency1),
             PoolState::BalancerV2(b) => {
                 return self.quote_balancer(b, token_in, wanted_out, amount, side);
             }
@@ -233,6 +248,20 @@ impl PoolSnapshot {
                 }
                 .map_err(swap)?;
                 let after = PriceAfter::UniswapV3 {
+                    sqrt_price_x96: r.sqrt_price_after,
+                    tick: r.tick_after,
+                    liquidity: r.liquidity_after,
+                    ticks_crossed: r.ticks_crossed,
+                };
+                (r.amount_in, r.amount_out, after)
+            }
+            PoolState::UniswapV4(v4) => {
+                let r = match side {
+                    SwapSide::ExactIn => v4.state.quote_exact_in(zero_for_one, amount),
+                    SwapSide::ExactOut => v4.state.quote_exact_out(zero_for_one, amount),
+                }
+                .map_err(swap)?;
+                let after = PriceAfter::UniswapV4 {
                     sqrt_price_x96: r.sqrt_price_after,
                     tick: r.tick_after,
                     liquidity: r.liquidity_after,

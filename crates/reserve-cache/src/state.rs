@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256, aliases::I24};
-use mev_swap_math::{V2Fee, V3State};
+use alloy_primitives::{Address, B256, U256, aliases::I24, keccak256};
+use alloy_sol_types::SolValue;
+use mev_swap_math::{DYNAMIC_FEE_FLAG, V2Fee, V3State, V4State};
 
 use crate::{BalancerPoolType, BalancerV2Pool};
 
@@ -20,6 +21,19 @@ pub enum PoolKind {
     /// tokens, and the tick bitmap and initialized ticks `tick_words` bitmap words either side of
     /// the current tick's word (each word spans `256 × tickSpacing` ticks).
     UniswapV3 {
+        /// Bitmap words loaded either side of the current one (0: the current word only).
+        tick_words: u16,
+    },
+    /// A Uniswap V4 pool in the `PoolManager` singleton, read through the periphery's
+    /// `StateView` by its `PoolId`: `getSlot0`, `getLiquidity`, then `getTickBitmap` for
+    /// `tick_words` bitmap words either side of the current one and `getTickLiquidity` for every
+    /// initialized tick found. The key (currencies, fee, tick spacing, hooks) is not on chain
+    /// except in the pool's `Initialize` event, so it is given.
+    UniswapV4 {
+        /// The `StateView` lens of the `PoolManager` the pool lives in.
+        state_view: Address,
+        /// The pool's key.
+        key: V4PoolKey,
         /// Bitmap words loaded either side of the current one (0: the current word only).
         tick_words: u16,
     },
@@ -109,10 +123,68 @@ impl PoolKey {
         }
     }
 
+    /// A Uniswap V4 pool, read through `state_view`, its ticks loaded [`DEFAULT_TICK_WORDS`]
+    /// bitmap words either side of the current price. Its address is its `PoolId`'s first 20
+    /// bytes ([`V4PoolKey::cache_address`]), as the decoder reports the `PoolManager`'s events.
+    #[must_use]
+    pub fn uniswap_v4(state_view: Address, key: V4PoolKey) -> Self {
+        Self::uniswap_v4_with_ticks(state_view, key, DEFAULT_TICK_WORDS)
+    }
+
+    /// A Uniswap V4 pool, its ticks loaded `tick_words` bitmap words either side of the
+    /// current price (a word spans `256 × tickSpacing` ticks).
+    #[must_use]
+    pub fn uniswap_v4_with_ticks(state_view: Address, key: V4PoolKey, tick_words: u16) -> Self {
+        Self {
+            address: key.cache_address(),
+            kind: PoolKind::UniswapV4 { state_view, key, tick_words },
+        }
+    }
+
     /// A Curve pool with `n_coins` coins.
     #[must_use]
     pub const fn curve(address: Address, n_coins: u8) -> Self {
         Self { address, kind: PoolKind::Curve { n_coins } }
+    }
+}
+
+/// A Uniswap V4 `PoolKey`: what identifies a pool in the `PoolManager`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct V4PoolKey {
+    /// The lower currency (`Address::ZERO` for native ether).
+    pub currency0: Address,
+    /// The higher currency.
+    pub currency1: Address,
+    /// The LP fee in hundredths of a bip, or [`DYNAMIC_FEE_FLAG`] (`0x800000`) when the
+    /// hooks set it.
+    pub fee: u32,
+    /// The tick spacing (1 to 32,767).
+    pub tick_spacing: i32,
+    /// The hooks contract (`Address::ZERO` for none); its address's lowest 14 bits are its
+    /// permissions.
+    pub hooks: Address,
+}
+
+impl V4PoolKey {
+    /// `PoolIdLibrary.toId`: `keccak256(abi.encode(currency0, currency1, fee, tickSpacing,
+    /// hooks))`.
+    #[must_use]
+    pub fn id(&self) -> B256 {
+        let fee = alloy_primitives::aliases::U24::saturating_from(self.fee);
+        let spacing = I24::try_from(self.tick_spacing).unwrap_or_default();
+        keccak256((self.currency0, self.currency1, fee, spacing, self.hooks).abi_encode())
+    }
+
+    /// The address the cache and the decoder key the pool by: its id's first 20 bytes.
+    #[must_use]
+    pub fn cache_address(&self) -> Address {
+        Address::from_slice(&self.id()[..20])
+    }
+
+    /// Whether the hooks set the LP fee ([`DYNAMIC_FEE_FLAG`]).
+    #[must_use]
+    pub const fn is_dynamic_fee(&self) -> bool {
+        self.fee == DYNAMIC_FEE_FLAG
     }
 }
 
@@ -138,6 +210,8 @@ pub enum PoolState {
     },
     /// A Uniswap V3 pool: everything a swap reads.
     UniswapV3(Box<V3Pool>),
+    /// A Uniswap V4 pool: everything a swap reads.
+    UniswapV4(Box<V4Pool>),
     /// A Balancer V2 pool: registered tokens, balances (smallest units) and, by pool type,
     /// what its swap math reads.
     BalancerV2(Box<BalancerV2Pool>),
@@ -150,12 +224,15 @@ pub enum PoolState {
 
 impl PoolState {
     /// How many seconds after its block's timestamp the state stays what a swap computes with
-    /// when no event changes it; `None` when time alone never changes it. Only Balancer
-    /// composable stable pools depend on time ([`BalancerV2Pool::valid_for`]).
+    /// when no event changes it; `None` when time alone never changes it. Balancer composable
+    /// stable pools depend on time ([`BalancerV2Pool::valid_for`]); a Uniswap V4 dynamic-fee
+    /// pool's LP fee changes whenever its hooks call `updateDynamicLPFee`, which emits no
+    /// event, so its state holds for its block only (`Some(0)`).
     #[must_use]
     pub fn valid_for(&self) -> Option<u64> {
         match self {
             Self::BalancerV2(pool) => pool.valid_for(),
+            Self::UniswapV4(pool) if pool.state.key_fee == DYNAMIC_FEE_FLAG => Some(0),
             _ => None,
         }
     }
@@ -173,6 +250,23 @@ pub struct V3Pool {
     /// `liquidityNet` within [`V3State::loaded_range`].
     pub state: V3State,
     /// `liquidityGross` of each tick in [`V3State::ticks`] (same keys).
+    pub liquidity_gross: BTreeMap<i32, u128>,
+}
+
+/// A Uniswap V4 pool's id, currencies and swap state, with the `liquidityGross` of every
+/// initialized tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V4Pool {
+    /// The `PoolId`.
+    pub id: B256,
+    /// The key's currency0 (`Address::ZERO` for native ether).
+    pub currency0: Address,
+    /// The key's currency1.
+    pub currency1: Address,
+    /// Price, tick, liquidity, LP fee (`slot0.lpFee`), protocol fee, tick spacing, hooks and
+    /// the initialized ticks' `liquidityNet` within the loaded range.
+    pub state: V4State,
+    /// `liquidityGross` of each tick in the state's tick map (same keys).
     pub liquidity_gross: BTreeMap<i32, u128>,
 }
 

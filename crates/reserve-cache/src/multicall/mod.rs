@@ -10,15 +10,15 @@ use alloy_sol_types::SolCall;
 use async_trait::async_trait;
 use mev_chain::{Call3, ChainError, ChainReader, IMulticall3, MULTICALL3_ADDRESS};
 
-use mev_swap_math::{MAX_TICK, MIN_TICK, V3State};
+use mev_swap_math::{MAX_TICK, MAX_TICK_SPACING_V4, MIN_TICK, V3State, V4State};
 
 use self::balancer::{Detailed, Pending};
 use crate::{
     BalancerPoolType, BalancerV2Pool, BalancerV2State, PoolKey, PoolKind, PoolSnapshot, PoolState,
-    ReserveError, ReserveSource, Result, V3Pool,
+    ReserveError, ReserveSource, Result, V3Pool, V4Pool,
     bindings::{
-        balancesCall, feeCall, getPoolTokensCall, getReservesCall, liquidityCall, slot0Call,
-        tickBitmapCall, tickSpacingCall, ticksCall, token0Call, token1Call,
+        IStateView, balancesCall, feeCall, getPoolTokensCall, getReservesCall, liquidityCall,
+        slot0Call, tickBitmapCall, tickSpacingCall, ticksCall, token0Call, token1Call,
     },
     state::tick_i32,
 };
@@ -29,8 +29,10 @@ use crate::{
 ///
 /// A V2 pair costs three calls (the tokens, `getReserves`); a V3 pool six (`slot0`,
 /// `liquidity`, `fee`, `tickSpacing`, the tokens), then one per bitmap word loaded and one per
-/// initialized tick found, in two more rounds shared by every V3 pool of the batch; a Curve pool
-/// one per coin (`balances(i)`).
+/// initialized tick found, in two more rounds shared by every V3 pool of the batch; a V4 pool
+/// two calls to its `StateView` (`getSlot0`, `getLiquidity`), then, as a V3 pool, one per bitmap
+/// word (`getTickBitmap`) and one per initialized tick (`getTickLiquidity`); a Curve pool one
+/// per coin (`balances(i)`).
 ///
 /// A Balancer pool costs `getPoolTokens` on the Vault in the first round; then, in the second
 /// round, a weighted pool three calls (`getScalingFactors`, `getSwapFeePercentage`,
@@ -162,6 +164,13 @@ fn calls_for(pool: &PoolKey) -> Result<Vec<Call3>> {
             call(pool.address, token0Call {}.abi_encode()),
             call(pool.address, token1Call {}.abi_encode()),
         ],
+        PoolKind::UniswapV4 { state_view, key, .. } => {
+            let pool_id = key.id();
+            vec![
+                call(*state_view, IStateView::getSlot0Call { poolId: pool_id }.abi_encode()),
+                call(*state_view, IStateView::getLiquidityCall { poolId: pool_id }.abi_encode()),
+            ]
+        }
         PoolKind::BalancerV2 { vault, pool_id, .. } => {
             vec![call(*vault, getPoolTokensCall { poolId: *pool_id }.abi_encode())]
         }
@@ -207,16 +216,110 @@ fn returns<'a>(
         .collect()
 }
 
-/// A pool read from its first round: done, a V3 pool whose ticks are still to read, or a
-/// Balancer pool whose getters (round 2) or providers' rates (round 3) are.
+/// A pool read from its first round: done, a V3 or V4 pool whose ticks are still to read, or
+/// a Balancer pool whose getters (round 2) or providers' rates (round 3) are.
 enum Parsed {
     Done(PoolState),
-    V3 { pool: Box<V3Pool>, words: std::ops::RangeInclusive<i16> },
+    Ticks { pool: Ticked, words: std::ops::RangeInclusive<i16> },
     Balancer(Pending),
     BalancerRates { pool: BalancerV2Pool, expired: Vec<usize> },
 }
 
-/// Builds a pool's state (or, for V3, all but its ticks) from its first round.
+/// A pool whose state includes a tick bitmap and ticks: Uniswap V3 or V4.
+enum Ticked {
+    V3(Box<V3Pool>),
+    V4(Box<V4Pool>),
+}
+
+impl Ticked {
+    const fn state(&self) -> &V3State {
+        match self {
+            Self::V3(p) => &p.state,
+            Self::V4(p) => &p.state.pool,
+        }
+    }
+
+    /// Records an initialized tick.
+    fn insert(&mut self, tick: i32, gross: u128, net: i128) {
+        let (ticks, grosses) = match self {
+            Self::V3(p) => (&mut p.state.ticks, &mut p.liquidity_gross),
+            Self::V4(p) => (&mut p.state.pool.ticks, &mut p.liquidity_gross),
+        };
+        ticks.insert(tick, net);
+        grosses.insert(tick, gross);
+    }
+
+    /// The call reading bitmap word `word`.
+    fn bitmap_call(&self, key: &PoolKey, word: i16) -> Call3 {
+        match (self, &key.kind) {
+            (Self::V4(p), PoolKind::UniswapV4 { state_view, .. }) => call(
+                *state_view,
+                IStateView::getTickBitmapCall { poolId: p.id, tick: word }.abi_encode(),
+            ),
+            _ => call(key.address, tickBitmapCall { wordPosition: word }.abi_encode()),
+        }
+    }
+
+    fn decode_bitmap(&self, raw: &[u8]) -> Result<U256, String> {
+        match self {
+            Self::V3(_) => tickBitmapCall::abi_decode_returns(raw).map_err(|e| e.to_string()),
+            Self::V4(_) => {
+                IStateView::getTickBitmapCall::abi_decode_returns(raw).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// The call reading initialized tick `tick`'s liquidity.
+    fn tick_call(&self, key: &PoolKey, tick: i32) -> Call3 {
+        let tick = I24::try_from(tick).unwrap_or_default();
+        match (self, &key.kind) {
+            (Self::V4(p), PoolKind::UniswapV4 { state_view, .. }) => call(
+                *state_view,
+                IStateView::getTickLiquidityCall { poolId: p.id, tick }.abi_encode(),
+            ),
+            _ => call(key.address, ticksCall { tick }.abi_encode()),
+        }
+    }
+
+    /// `(liquidityGross, liquidityNet)` of a tick.
+    fn decode_tick(&self, raw: &[u8]) -> Result<(u128, i128), String> {
+        match self {
+            Self::V3(_) => ticksCall::abi_decode_returns(raw)
+                .map(|t| (t.liquidityGross, t.liquidityNet))
+                .map_err(|e| e.to_string()),
+            Self::V4(_) => IStateView::getTickLiquidityCall::abi_decode_returns(raw)
+                .map(|t| (t.liquidityGross, t.liquidityNet))
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn into_state(self) -> PoolState {
+        match self {
+            Self::V3(p) => PoolState::UniswapV3(p),
+            Self::V4(p) => PoolState::UniswapV4(p),
+        }
+    }
+}
+
+/// The bitmap words `tick_words` either side of `tick`'s, within the tick bounds, and the
+/// inclusive tick range they cover.
+fn words_around(
+    tick: i32,
+    tick_spacing: i32,
+    tick_words: u16,
+) -> (std::ops::RangeInclusive<i16>, (i32, i32)) {
+    let word = word_of(tick, tick_spacing);
+    let (lowest, highest) = (word_of(MIN_TICK, tick_spacing), word_of(MAX_TICK, tick_spacing));
+    let reach = i16::try_from(tick_words).unwrap_or(i16::MAX);
+    let words = word.saturating_sub(reach).max(lowest)..=word.saturating_add(reach).min(highest);
+    let loaded_range = (
+        (i32::from(*words.start()) * 256 * tick_spacing).max(MIN_TICK),
+        ((i32::from(*words.end()) * 256 + 255) * tick_spacing).min(MAX_TICK),
+    );
+    (words, loaded_range)
+}
+
+/// Builds a pool's state (or, for V3 and V4, all but its ticks) from its first round.
 fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, CallError>]) -> Result<Parsed> {
     let bad = |message: String| ReserveError::BadResponse { pool: pool.address, message };
     let raw = returns(pool, block, results)?;
@@ -239,15 +342,7 @@ fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, CallError>]) -> Re
                 return Err(bad(format!("tickSpacing {tick_spacing} is not in 1..16384")));
             }
             let tick = tick_i32(s.tick);
-            let word = word_of(tick, tick_spacing);
-            let (lowest, highest) =
-                (word_of(MIN_TICK, tick_spacing), word_of(MAX_TICK, tick_spacing));
-            let words = word.saturating_sub(*tick_words as i16).max(lowest)
-                ..=word.saturating_add(*tick_words as i16).min(highest);
-            let loaded_range = (
-                (i32::from(*words.start()) * 256 * tick_spacing).max(MIN_TICK),
-                ((i32::from(*words.end()) * 256 + 255) * tick_spacing).min(MAX_TICK),
-            );
+            let (words, loaded_range) = words_around(tick, tick_spacing, *tick_words);
             let state = V3State {
                 sqrt_price_x96: s.sqrtPriceX96,
                 tick,
@@ -263,7 +358,49 @@ fn parse(pool: &PoolKey, block: u64, results: &[Result<Bytes, CallError>]) -> Re
                 state,
                 liquidity_gross: BTreeMap::new(),
             };
-            return Ok(Parsed::V3 { pool: Box::new(v3), words });
+            return Ok(Parsed::Ticks { pool: Ticked::V3(Box::new(v3)), words });
+        }
+        (PoolKind::UniswapV4 { key, tick_words, .. }, [s, l]) => {
+            let s = IStateView::getSlot0Call::abi_decode_returns(s)
+                .map_err(|e| bad(format!("getSlot0: {e}")))?;
+            if s.sqrtPriceX96.is_zero() {
+                return Err(bad(format!(
+                    "V4 pool {} is not initialized (getSlot0 is empty: wrong key or StateView?)",
+                    key.id()
+                )));
+            }
+            if !(1..=MAX_TICK_SPACING_V4).contains(&key.tick_spacing) {
+                return Err(ReserveError::InvalidPool {
+                    pool: pool.address,
+                    message: format!("tick spacing {} is not in 1..=32767", key.tick_spacing),
+                });
+            }
+            let liquidity = IStateView::getLiquidityCall::abi_decode_returns(l)
+                .map_err(|e| bad(format!("getLiquidity: {e}")))?;
+            let tick = tick_i32(s.tick);
+            let (words, loaded_range) = words_around(tick, key.tick_spacing, *tick_words);
+            let state = V4State {
+                pool: V3State {
+                    sqrt_price_x96: s.sqrtPriceX96,
+                    tick,
+                    liquidity,
+                    fee: s.lpFee.to(),
+                    tick_spacing: key.tick_spacing,
+                    ticks: BTreeMap::new(),
+                    loaded_range,
+                },
+                protocol_fee: s.protocolFee.to(),
+                key_fee: key.fee,
+                hooks: key.hooks,
+            };
+            let v4 = V4Pool {
+                id: key.id(),
+                currency0: key.currency0,
+                currency1: key.currency1,
+                state,
+                liquidity_gross: BTreeMap::new(),
+            };
+            return Ok(Parsed::Ticks { pool: Ticked::V4(Box::new(v4)), words });
         }
         (PoolKind::BalancerV2 { pool_type, .. }, [r]) => {
             let r = getPoolTokensCall::abi_decode_returns(r).map_err(|e| bad(e.to_string()))?;
@@ -346,7 +483,7 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
             .map(|(pool, plan)| parse(pool, block, results.get(plan?).unwrap_or_default()))
             .collect();
 
-        // Round 2: the bitmap words of every V3 pool, the getters of every typed Balancer pool
+        // Round 2: the bitmap words of every V3 and V4 pool, the getters of every typed Balancer pool
         // (and the block's timestamp, once, for the composable stable ones).
         let mut round2 = Vec::new();
         let mut timestamp = None;
@@ -368,13 +505,10 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
         let mut balancer_plans = Vec::new();
         for (i, p) in parsed.iter().enumerate() {
             match p {
-                Ok(Parsed::V3 { words: range, .. }) => {
+                Ok(Parsed::Ticks { pool, words: range }) => {
                     for w in range.clone() {
                         words.push((i, w, round2.len()));
-                        round2.push(call(
-                            pools[i].address,
-                            tickBitmapCall { wordPosition: w }.abi_encode(),
-                        ));
+                        round2.push(pool.bitmap_call(&pools[i], w));
                     }
                 }
                 Ok(Parsed::Balancer(pending)) => {
@@ -401,13 +535,13 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
         }
         let mut tick_reads: Vec<(usize, i32)> = Vec::new();
         for &(i, w, slot) in &words {
-            let Ok(Parsed::V3 { pool: v3, .. }) = &parsed[i] else { continue };
-            let spacing = v3.state.tick_spacing;
+            let Ok(Parsed::Ticks { pool: ticked, .. }) = &parsed[i] else { continue };
+            let spacing = ticked.state().tick_spacing;
             let r = round2_results.get(slot).cloned().unwrap_or(Err(CallError::Reverted));
             let decoded = returns(&pools[i], block, std::slice::from_ref(&r)).and_then(|raw| {
-                tickBitmapCall::abi_decode_returns(raw[0]).map_err(|e| ReserveError::BadResponse {
+                ticked.decode_bitmap(raw[0]).map_err(|e| ReserveError::BadResponse {
                     pool: pools[i].address,
-                    message: format!("tickBitmap({w}): {e}"),
+                    message: format!("tick bitmap word {w}: {e}"),
                 })
             });
             match decoded {
@@ -431,13 +565,13 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
         }
 
         // Round 3: every initialized tick found; the rate of every expired Balancer rate cache.
+        // A pool whose later bitmap word failed reads no ticks.
+        tick_reads.retain(|&(i, _)| matches!(parsed[i], Ok(Parsed::Ticks { .. })));
         let mut round3: Vec<Call3> = tick_reads
             .iter()
-            .map(|&(i, t)| {
-                call(
-                    pools[i].address,
-                    ticksCall { tick: I24::try_from(t).unwrap_or_default() }.abi_encode(),
-                )
+            .filter_map(|&(i, t)| match &parsed[i] {
+                Ok(Parsed::Ticks { pool, .. }) => Some(pool.tick_call(&pools[i], t)),
+                _ => None,
             })
             .collect();
         let mut rate_plans = Vec::new();
@@ -450,18 +584,15 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
         }
         let round3_results = self.run(round3, block).await;
         for (&(i, t), r) in tick_reads.iter().zip(&round3_results) {
+            let Ok(Parsed::Ticks { pool: ticked, .. }) = &mut parsed[i] else { continue };
             let decoded = returns(&pools[i], block, std::slice::from_ref(r)).and_then(|raw| {
-                ticksCall::abi_decode_returns(raw[0]).map_err(|e| ReserveError::BadResponse {
+                ticked.decode_tick(raw[0]).map_err(|e| ReserveError::BadResponse {
                     pool: pools[i].address,
-                    message: format!("ticks({t}): {e}"),
+                    message: format!("tick {t}: {e}"),
                 })
             });
-            let Ok(Parsed::V3 { pool: v3, .. }) = &mut parsed[i] else { continue };
             match decoded {
-                Ok(info) if info.liquidityGross > 0 => {
-                    v3.state.ticks.insert(t, info.liquidityNet);
-                    v3.liquidity_gross.insert(t, info.liquidityGross);
-                }
+                Ok((gross, net)) if gross > 0 => ticked.insert(t, gross, net),
                 // A bit set for a tick without liquidity cannot happen in a pool.
                 Ok(_) => {
                     parsed[i] = Err(ReserveError::BadResponse {
@@ -489,7 +620,7 @@ impl<R: ChainReader> ReserveSource for RpcReserveSource<R> {
             .map(|(pool, p)| {
                 let state = match p? {
                     Parsed::Done(state) => state,
-                    Parsed::V3 { pool: v3, .. } => PoolState::UniswapV3(v3),
+                    Parsed::Ticks { pool: ticked, .. } => ticked.into_state(),
                     Parsed::Balancer(_) | Parsed::BalancerRates { .. } => {
                         return Err(ReserveError::BadResponse {
                             pool: pool.address,
