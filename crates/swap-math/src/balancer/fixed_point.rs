@@ -16,6 +16,22 @@ const FOUR: U256 = U256::from_limbs([4_000_000_000_000_000_000, 0, 0, 0]);
 /// (`MAX_POW_RELATIVE_ERROR`).
 pub const MAX_POW_RELATIVE_ERROR: U256 = U256::from_limbs([10_000, 0, 0, 0]);
 
+const ONE_U128: u128 = 1_000_000_000_000_000_000;
+
+/// `x` as a `u128` when it fits.
+#[inline]
+pub(crate) const fn small(x: U256) -> Option<u128> {
+    let l = x.as_limbs();
+    if l[2] == 0 && l[3] == 0 { Some(((l[1] as u128) << 64) | l[0] as u128) } else { None }
+}
+
+/// `a · b` in native arithmetic when both and their product fit 128 bits: the fast path of the
+/// multiplications and divisions below, which then give the same results as in 256 bits.
+#[inline]
+fn small_product(a: U256, b: U256) -> Option<u128> {
+    small(a)?.checked_mul(small(b)?)
+}
+
 /// `a + b` (`FixedPoint.add`).
 ///
 /// # Errors
@@ -40,6 +56,9 @@ pub fn sub(a: U256, b: U256) -> Result<U256, BalancerError> {
 /// [`BalancerError::MulOverflow`] when `a · b` leaves `uint256`.
 #[inline]
 pub fn mul_down(a: U256, b: U256) -> Result<U256, BalancerError> {
+    if let Some(product) = small_product(a, b) {
+        return Ok(U256::from(product / ONE_U128));
+    }
     Ok(a.checked_mul(b).ok_or(BalancerError::MulOverflow)? / ONE)
 }
 
@@ -49,6 +68,9 @@ pub fn mul_down(a: U256, b: U256) -> Result<U256, BalancerError> {
 /// [`BalancerError::MulOverflow`] when `a · b` leaves `uint256`.
 #[inline]
 pub fn mul_up(a: U256, b: U256) -> Result<U256, BalancerError> {
+    if let Some(product) = small_product(a, b) {
+        return Ok(U256::from(if product == 0 { 0 } else { (product - 1) / ONE_U128 + 1 }));
+    }
     let product = a.checked_mul(b).ok_or(BalancerError::MulOverflow)?;
     Ok(if product.is_zero() { U256::ZERO } else { (product - U256::from(1)) / ONE + U256::from(1) })
 }
@@ -63,6 +85,9 @@ pub fn div_down(a: U256, b: U256) -> Result<U256, BalancerError> {
     if b.is_zero() {
         return Err(BalancerError::ZeroDivision);
     }
+    if let (Some(inflated), Some(b)) = (small_product(a, ONE), small(b)) {
+        return Ok(U256::from(inflated / b));
+    }
     Ok(a.checked_mul(ONE).ok_or(BalancerError::DivInternal)? / b)
 }
 
@@ -74,6 +99,9 @@ pub fn div_down(a: U256, b: U256) -> Result<U256, BalancerError> {
 pub fn div_up(a: U256, b: U256) -> Result<U256, BalancerError> {
     if b.is_zero() {
         return Err(BalancerError::ZeroDivision);
+    }
+    if let (Some(inflated), Some(b)) = (small_product(a, ONE), small(b)) {
+        return Ok(U256::from(if inflated == 0 { 0 } else { (inflated - 1) / b + 1 }));
     }
     let inflated = a.checked_mul(ONE).ok_or(BalancerError::DivInternal)?;
     Ok(if inflated.is_zero() { U256::ZERO } else { (inflated - U256::from(1)) / b + U256::from(1) })
@@ -154,6 +182,42 @@ mod tests {
         assert_eq!(div_up(U256::MAX, ONE), Err(BalancerError::DivInternal));
         assert_eq!(sub(U256::ZERO, U256::from(1)), Err(BalancerError::SubOverflow));
         assert_eq!(add(U256::MAX, U256::from(1)), Err(BalancerError::AddOverflow));
+    }
+
+    #[test]
+    fn the_128_bit_paths_are_the_256_bit_ones() {
+        let values = [
+            U256::ZERO,
+            U256::from(1),
+            U256::from(999_999_999_999_999_999u64),
+            ONE,
+            ONE + U256::from(1),
+            U256::from(u64::MAX),
+            U256::from(u128::MAX / 1_000_000_000_000_000_000),
+            U256::from(u128::MAX / 1_000_000_000_000_000_000 + 1),
+            U256::from(u128::MAX),
+            U256::from(u128::MAX) + U256::from(1),
+            U256::MAX,
+        ];
+        for &a in &values {
+            for &b in &values {
+                let product = a.checked_mul(b);
+                let want_down = product.map(|p| p / ONE);
+                let want_up = product.map(|p| {
+                    if p.is_zero() { p } else { (p - U256::from(1)) / ONE + U256::from(1) }
+                });
+                assert_eq!(mul_down(a, b).ok(), want_down, "{a} {b}");
+                assert_eq!(mul_up(a, b).ok(), want_up, "{a} {b}");
+                if !b.is_zero() {
+                    let inflated = a.checked_mul(ONE);
+                    assert_eq!(div_down(a, b).ok(), inflated.map(|i| i / b), "{a} {b}");
+                    let want = inflated.map(|i| {
+                        if i.is_zero() { i } else { (i - U256::from(1)) / b + U256::from(1) }
+                    });
+                    assert_eq!(div_up(a, b).ok(), want, "{a} {b}");
+                }
+            }
+        }
     }
 
     #[test]

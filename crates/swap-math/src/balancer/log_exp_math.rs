@@ -237,25 +237,63 @@ fn ln_36(x: I256) -> Result<I256, BalancerError> {
     mul(series_sum, int(U256::from(2)))
 }
 
+#[inline]
 fn add(a: I256, b: I256) -> Result<I256, BalancerError> {
     a.checked_add(b).ok_or(BalancerError::AddOverflow)
 }
 
+#[inline]
 fn sub(a: I256, b: I256) -> Result<I256, BalancerError> {
     a.checked_sub(b).ok_or(BalancerError::SubOverflow)
 }
 
+#[inline]
 fn mul(a: I256, b: I256) -> Result<I256, BalancerError> {
+    // Native arithmetic when it is exact: the same value as in 256 bits.
+    if let (Some(x), Some(y)) = (narrow(a), narrow(b))
+        && let Some(p) = x.checked_mul(y)
+    {
+        return Ok(widen(p));
+    }
     a.checked_mul(b).ok_or(BalancerError::MulOverflow)
 }
 
+/// `x` as an `i128` when it fits.
+#[inline]
+const fn narrow(x: I256) -> Option<i128> {
+    let l = x.into_raw();
+    let l = l.as_limbs();
+    let low = ((l[1] as u128) << 64 | l[0] as u128) as i128;
+    let ext = if low < 0 { u64::MAX } else { 0 };
+    if l[2] == ext && l[3] == ext { Some(low) } else { None }
+}
+
+/// An `i128` as an `int256`.
+#[inline]
+const fn widen(x: i128) -> I256 {
+    let ext = if x < 0 { u64::MAX } else { 0 };
+    I256::from_raw(U256::from_limbs([x as u64, (x >> 64) as u64, ext, ext]))
+}
+
 /// Division truncating toward zero, as the EVM's `sdiv`.
+#[inline]
 fn div(a: I256, b: I256) -> Result<I256, BalancerError> {
+    if let (Some(x), Some(y)) = (narrow(a), narrow(b))
+        && let Some(q) = x.checked_div(y)
+    {
+        return Ok(widen(q));
+    }
     a.checked_div(b).ok_or(BalancerError::ZeroDivision)
 }
 
 /// Remainder with the dividend's sign, as the EVM's `smod`.
+#[inline]
 fn rem(a: I256, b: I256) -> Result<I256, BalancerError> {
+    if let (Some(x), Some(y)) = (narrow(a), narrow(b))
+        && let Some(r) = x.checked_rem(y)
+    {
+        return Ok(widen(r));
+    }
     a.checked_rem(b).ok_or(BalancerError::ZeroDivision)
 }
 
@@ -294,6 +332,34 @@ mod tests {
             I256::try_from(48_790_164_169_432_003i64).unwrap(),
             2
         ));
+    }
+
+    #[test]
+    fn the_narrow_paths_are_the_256_bit_ones() {
+        let big = I256::from_raw(U256::from(1) << 200);
+        let values = [
+            I256::ZERO,
+            I256::ONE,
+            I256::MINUS_ONE,
+            ONE_18,
+            ONE_36,
+            neg(ONE_36.into_raw()),
+            widen(i128::MAX),
+            widen(i128::MIN),
+            widen(i128::MIN + 1),
+            widen(-7),
+            widen(3_000_000_000_000_000_000_000_000_007),
+            big,
+            -big,
+        ];
+        for &a in &values {
+            assert_eq!(narrow(a).map(widen), i128::try_from(a).ok().map(widen));
+            for &b in &values {
+                assert_eq!(mul(a, b).ok(), a.checked_mul(b), "{a} * {b}");
+                assert_eq!(div(a, b).ok(), a.checked_div(b), "{a} / {b}");
+                assert_eq!(rem(a, b).ok(), a.checked_rem(b), "{a} % {b}");
+            }
+        }
     }
 
     #[test]

@@ -305,12 +305,19 @@ fn entry(balances: &[U256], index: usize) -> Result<U256, BalancerError> {
 }
 
 /// `Math.mul`: checked multiplication.
+#[inline]
 fn mul(a: U256, b: U256) -> Result<U256, BalancerError> {
     a.checked_mul(b).ok_or(BalancerError::MulOverflow)
 }
 
 /// `Math.divDown`: integer division rounding down.
+#[inline]
 fn div_down(a: U256, b: U256) -> Result<U256, BalancerError> {
+    if let (Some(a), Some(b)) = (fixed_point::small(a), fixed_point::small(b))
+        && let Some(q) = a.checked_div(b)
+    {
+        return Ok(U256::from(q));
+    }
     a.checked_div(b).ok_or(BalancerError::ZeroDivision)
 }
 

@@ -9,6 +9,7 @@ use crate::{Result, SwapError};
 /// # Errors
 /// [`SwapError::DivisionByZero`] for a zero denominator; [`SwapError::Overflow`] when the
 /// quotient does not fit 256 bits (the contract's `require(denominator > prod1)`).
+#[inline]
 pub fn mul_div(a: U256, b: U256, denominator: U256) -> Result<U256> {
     mul_div_rem(a, b, denominator).map(|(q, _)| q)
 }
@@ -17,6 +18,7 @@ pub fn mul_div(a: U256, b: U256, denominator: U256) -> Result<U256> {
 ///
 /// # Errors
 /// As [`mul_div`], and [`SwapError::Overflow`] when rounding up passes `U256::MAX`.
+#[inline]
 pub fn mul_div_rounding_up(a: U256, b: U256, denominator: U256) -> Result<U256> {
     let (q, rem) = mul_div_rem(a, b, denominator)?;
     if rem.is_zero() {
@@ -27,11 +29,12 @@ pub fn mul_div_rounding_up(a: U256, b: U256, denominator: U256) -> Result<U256> 
 }
 
 /// `UnsafeMath.divRoundingUp`: `⌈x / y⌉`, and 0 when `y` is 0 (the EVM's `div` and `mod`).
+#[inline]
 pub fn div_rounding_up(x: U256, y: U256) -> U256 {
     if y.is_zero() {
         return U256::ZERO;
     }
-    let (q, r) = x.div_rem(y);
+    let (q, r) = div_rem(x, y);
     // q ≤ x / 1 and r > 0 only when y > 1, so q < U256::MAX and the add cannot wrap.
     if r.is_zero() { q } else { q + U256::from(1) }
 }
@@ -41,6 +44,7 @@ pub fn div_rounding_up(x: U256, y: U256) -> U256 {
 ///
 /// # Errors
 /// As [`mul_div`] and [`mul_div_rounding_up`].
+#[inline]
 pub(crate) fn mul_div_q96(a: U256, b: U256, round_up: bool) -> Result<U256> {
     const LOW_96: U256 = U256::from_limbs([u64::MAX, u64::MAX >> 32, 0, 0]);
     let (q, inexact) = match a.checked_mul(b) {
@@ -65,13 +69,28 @@ pub(crate) fn mul_div_q96(a: U256, b: U256, round_up: bool) -> Result<U256> {
 }
 
 /// Quotient and remainder of `a·b / denominator`.
+#[inline]
 fn mul_div_rem(a: U256, b: U256, denominator: U256) -> Result<(U256, U256)> {
     if denominator.is_zero() {
         return Err(SwapError::DivisionByZero { operation: "mulDiv" });
     }
-    if let Some(product) = a.checked_mul(b) {
-        return Ok(product.div_rem(denominator));
+    if let (Some(a), Some(b)) = (low_u128(a), low_u128(b)) {
+        // The product fits 256 bits; in 128 when the high halves of the factors allow it.
+        if let (Some(product), Some(d)) = (a.checked_mul(b), low_u128(denominator)) {
+            let q = product / d;
+            return Ok((U256::from(q), U256::from(product - q * d)));
+        }
+        return Ok(div_rem(U256::from(a) * U256::from(b), denominator));
     }
+    if let Some(product) = a.checked_mul(b) {
+        return Ok(div_rem(product, denominator));
+    }
+    mul_div_rem_512(a, b, denominator)
+}
+
+/// [`mul_div_rem`] when `a·b` needs 512 bits.
+#[inline(never)]
+fn mul_div_rem_512(a: U256, b: U256, denominator: U256) -> Result<(U256, U256)> {
     let product: U512 = a.widening_mul(b);
     let (q, r) = product.div_rem(U512::from(denominator));
     let q_limbs = q.as_limbs();
@@ -83,6 +102,25 @@ fn mul_div_rem(a: U256, b: U256, denominator: U256) -> Result<(U256, U256)> {
         U256::from_limbs([q_limbs[0], q_limbs[1], q_limbs[2], q_limbs[3]]),
         U256::from_limbs([r_limbs[0], r_limbs[1], r_limbs[2], r_limbs[3]]),
     ))
+}
+
+/// `x.div_rem(y)` for a nonzero `y`, in native 128-bit arithmetic when both fit.
+#[inline]
+pub(crate) fn div_rem(x: U256, y: U256) -> (U256, U256) {
+    match (low_u128(x), low_u128(y)) {
+        (Some(x), Some(y)) => {
+            let q = x / y;
+            (U256::from(q), U256::from(x - q * y))
+        }
+        _ => x.div_rem(y),
+    }
+}
+
+/// `x` as a `u128` when it fits.
+#[inline]
+pub(crate) const fn low_u128(x: U256) -> Option<u128> {
+    let l = x.as_limbs();
+    if l[2] == 0 && l[3] == 0 { Some(((l[1] as u128) << 64) | l[0] as u128) } else { None }
 }
 
 #[cfg(test)]

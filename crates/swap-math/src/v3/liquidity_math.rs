@@ -8,6 +8,7 @@ use crate::{Result, SwapError};
 /// # Errors
 /// [`SwapError::LiquidityOverflow`] when the result leaves `uint128` (the contract's `LS` /
 /// `LA`).
+#[inline]
 pub fn add_delta(liquidity: u128, delta: i128) -> Result<u128> {
     let result = if delta < 0 {
         liquidity.checked_sub(delta.unsigned_abs())

@@ -337,6 +337,7 @@ impl V3State {
     /// Checks that a step whose far end left the loaded range stops short of `probe_tick` (the
     /// nearest tick outside the range that could be initialized), or is bounded by a price
     /// limit before it; then no tick outside the range changes the step.
+    #[allow(clippy::too_many_arguments)]
     fn check_probe(
         &self,
         walk: &Walk,

@@ -18,6 +18,7 @@ const Q96: U256 = U256::from_limbs([0, 1 << 32, 0, 0]);
 /// [`SwapError::PriceExhausted`] when removing `amount` leaves no price;
 /// [`SwapError::Overflow`] (`toUint160`) and [`SwapError::DivisionByZero`] where the contract
 /// reverts.
+#[inline]
 pub fn get_next_sqrt_price_from_amount0_rounding_up(
     sqrt_price_x96: U256,
     liquidity: u128,
@@ -61,6 +62,7 @@ pub fn get_next_sqrt_price_from_amount0_rounding_up(
 /// # Errors
 /// [`SwapError::PriceExhausted`] when removing `amount` passes price zero;
 /// [`SwapError::Overflow`], [`SwapError::DivisionByZero`] where the contract reverts.
+#[inline]
 pub fn get_next_sqrt_price_from_amount1_rounding_down(
     sqrt_price_x96: U256,
     liquidity: u128,
@@ -100,6 +102,7 @@ pub fn get_next_sqrt_price_from_amount1_rounding_down(
 ///
 /// # Errors
 /// [`SwapError::PriceExhausted`] for a zero price or liquidity; as the two functions above.
+#[inline]
 pub fn get_next_sqrt_price_from_input(
     sqrt_price_x96: U256,
     liquidity: u128,
@@ -121,6 +124,7 @@ pub fn get_next_sqrt_price_from_input(
 ///
 /// # Errors
 /// [`SwapError::PriceExhausted`] for a zero price or liquidity; as the two functions above.
+#[inline]
 pub fn get_next_sqrt_price_from_output(
     sqrt_price_x96: U256,
     liquidity: u128,
@@ -142,6 +146,7 @@ pub fn get_next_sqrt_price_from_output(
 ///
 /// # Errors
 /// [`SwapError::PriceExhausted`] when the lower price is zero; [`SwapError::Overflow`].
+#[inline]
 pub fn get_amount0_delta(
     sqrt_ratio_a_x96: U256,
     sqrt_ratio_b_x96: U256,
@@ -170,6 +175,7 @@ pub fn get_amount0_delta(
 ///
 /// # Errors
 /// [`SwapError::Overflow`] (cannot happen for 160-bit prices).
+#[inline]
 pub fn get_amount1_delta(
     sqrt_ratio_a_x96: U256,
     sqrt_ratio_b_x96: U256,
@@ -185,12 +191,14 @@ pub fn get_amount1_delta(
 }
 
 /// Solidity's unchecked `uint160(x)`: the low 160 bits.
+#[inline]
 fn truncate_160(x: U256) -> U256 {
     let l = x.as_limbs();
     U256::from_limbs([l[0], l[1], l[2] & 0xffff_ffff, 0])
 }
 
 /// `SafeCast.toUint160`: reverts when `x` does not fit.
+#[inline]
 fn to_uint160(x: U256) -> Result<U256> {
     if x.bit_len() <= 160 { Ok(x) } else { Err(SwapError::overflow("toUint160")) }
 }

@@ -36,6 +36,7 @@ pub struct SwapStep {
 /// # Errors
 /// [`SwapError::InvalidFee`] for `fee_pips >= 1_000_000` (the factory never enables one); the
 /// errors of [`mul_div`] and the `SqrtPriceMath` functions where the contract reverts.
+#[inline]
 pub fn compute_swap_step(
     sqrt_ratio_current_x96: U256,
     sqrt_ratio_target_x96: U256,

@@ -56,29 +56,50 @@ const TICK_HIGH_OFFSET: I256 =
 ///
 /// # Errors
 /// [`SwapError::TickOutOfRange`] when `|tick| > MAX_TICK` (the contract's `T`).
+#[inline]
 pub fn get_sqrt_ratio_at_tick(tick: i32) -> Result<U256> {
     let abs_tick = tick.unsigned_abs();
     if abs_tick > MAX_TICK.unsigned_abs() {
         return Err(SwapError::TickOutOfRange { tick });
     }
-    let mut ratio = if abs_tick & 1 != 0 {
-        U256::from(0xfffc_b933_bd6f_ad37_aa2d_162d_1a59_4001_u128)
-    } else {
-        U256::from_limbs([0, 0, 1, 0])
-    };
-    for (bit, multiplier) in RATIOS.iter().enumerate() {
+    // The contract's ratio starts at 2^128 (even ticks) or below it, and each multiplier is
+    // below 2^128, so after the first multiplication the ratio fits 128 bits: keep it in a
+    // u128, with `None` for the starting 2^128 (multiplying it by m and shifting gives m).
+    let mut ratio: Option<u128> =
+        if abs_tick & 1 != 0 { Some(0xfffc_b933_bd6f_ad37_aa2d_162d_1a59_4001_u128) } else { None };
+    for (bit, &multiplier) in RATIOS.iter().enumerate() {
         if abs_tick & (2 << bit) != 0 {
-            // ratio < 2^129 and multiplier < 2^128: the product fits 256 bits.
-            ratio = ratio.wrapping_mul(U256::from(*multiplier)) >> 128;
+            ratio = Some(match ratio {
+                Some(r) => mul_high_128(r, multiplier),
+                None => multiplier,
+            });
         }
     }
-    if tick > 0 {
+    let Some(ratio) = ratio else {
+        // Tick 0: 2^128 in Q128.128 is 2^96 in Q64.96.
+        return Ok(U256::from_limbs([0, 1 << 32, 0, 0]));
+    };
+    let ratio = if tick > 0 {
         // ratio > 0: every multiplier keeps it above 2^128 · 2^-128.
-        ratio = U256::MAX / ratio;
-    }
+        U256::MAX / U256::from(ratio)
+    } else {
+        U256::from(ratio)
+    };
     // Q128.128 to Q128.96, rounding up so that get_tick_at_sqrt_ratio of the result is `tick`.
     let round = u64::from(ratio.as_limbs()[0] & 0xffff_ffff != 0);
     Ok((ratio >> 32) + U256::from(round))
+}
+
+/// `(a · b) >> 128`, exactly: the high half of the 256-bit product.
+#[inline]
+const fn mul_high_128(a: u128, b: u128) -> u128 {
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    let (low, cross1, cross2, high) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // The middle 64-bit column with the carry out of the low one: below 3 · 2^64.
+    let mid = (low >> 64) + (cross1 & LOW) + (cross2 & LOW);
+    high + (cross1 >> 64) + (cross2 >> 64) + (mid >> 64)
 }
 
 /// `TickMath.getTickAtSqrtRatio`: the greatest tick whose sqrt price is at most
@@ -225,7 +246,58 @@ mod tests {
         }
     }
 
+    /// The contract's `getSqrtRatioAtTick` as first ported, in 256-bit arithmetic throughout.
+    fn reference_sqrt_ratio_at_tick(tick: i32) -> U256 {
+        let abs_tick = tick.unsigned_abs();
+        let mut ratio = if abs_tick & 1 != 0 {
+            U256::from(0xfffc_b933_bd6f_ad37_aa2d_162d_1a59_4001_u128)
+        } else {
+            U256::from_limbs([0, 0, 1, 0])
+        };
+        for (bit, multiplier) in RATIOS.iter().enumerate() {
+            if abs_tick & (2 << bit) != 0 {
+                ratio = ratio.wrapping_mul(U256::from(*multiplier)) >> 128;
+            }
+        }
+        if tick > 0 {
+            ratio = U256::MAX / ratio;
+        }
+        let round = u64::from(ratio.as_limbs()[0] & 0xffff_ffff != 0);
+        (ratio >> 32) + U256::from(round)
+    }
+
+    #[test]
+    fn the_128_bit_ratio_is_the_256_bit_one() {
+        let ticks = (MIN_TICK..=MAX_TICK).step_by(97).chain(-70_000..70_000).chain([
+            MIN_TICK,
+            MIN_TICK + 1,
+            -1,
+            0,
+            1,
+            MAX_TICK - 1,
+            MAX_TICK,
+        ]);
+        for tick in ticks {
+            assert_eq!(
+                get_sqrt_ratio_at_tick(tick),
+                Ok(reference_sqrt_ratio_at_tick(tick)),
+                "{tick}"
+            );
+        }
+    }
+
     proptest! {
+        #[test]
+        fn mul_high_128_is_exact(a: u128, b: u128) {
+            let wide = U256::from(a) * U256::from(b);
+            prop_assert_eq!(U256::from(mul_high_128(a, b)), wide >> 128_usize);
+        }
+
+        #[test]
+        fn sqrt_ratio_matches_the_256_bit_port(tick in MIN_TICK..=MAX_TICK) {
+            prop_assert_eq!(get_sqrt_ratio_at_tick(tick), Ok(reference_sqrt_ratio_at_tick(tick)));
+        }
+
         #[test]
         fn widening_square_is_exact(x: u128) {
             let (high, low) = widening_square(x);

@@ -26,6 +26,7 @@ const WORD: i32 = 256;
 /// `tick_spacing`.
 ///
 /// [`V3State::swap`]: crate::V3State::swap
+#[inline]
 pub(crate) fn next_initialized_tick_within_one_word<V: Copy>(
     ticks: &BTreeMap<i32, V>,
     tick: i32,
@@ -41,8 +42,12 @@ pub(crate) fn next_initialized_tick_within_one_word<V: Copy>(
         let word_end = next.div_euclid(WORD) * WORD + (WORD - 1);
         (next * tick_spacing, word_end * tick_spacing, word_end * tick_spacing)
     };
-    let mut range = ticks.range(lower..=upper);
-    let found = if lte { range.next_back() } else { range.next() };
+    // One-sided ranges: the map's search then descends toward one end only.
+    let found = if lte {
+        ticks.range(..=upper).next_back().filter(|&(&t, _)| t >= lower)
+    } else {
+        ticks.range(lower..).next().filter(|&(&t, _)| t <= upper)
+    };
     match found {
         Some((&t, _)) if t % tick_spacing != 0 => {
             Err(SwapError::UnalignedTick { tick: t, tick_spacing })
