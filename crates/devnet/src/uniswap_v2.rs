@@ -191,6 +191,43 @@ impl UniswapV2Pair {
         d.send(from, self.address, &self.swap_call(from, zero_for_one, amount_out)).await
     }
 
+    /// Swaps token0 (`zero_for_one`) or token1 from `from` for exactly `amount_out` of the
+    /// other, as the periphery router's `swapTokensForExactTokens` would through this one pair:
+    /// the input is [`v2_amount_in`] at the current reserves, transferred to the pair and
+    /// followed by `swap`, both in one block. Returns the input paid and the swap's receipt
+    /// (Transfer, Sync, Swap).
+    ///
+    /// # Errors
+    /// [`DevnetError::InvalidInput`] when the pair cannot pay `amount_out` (zero, or not below
+    /// the reserve out); as [`TxBatch::execute`].
+    pub async fn swap_exact_out(
+        &self,
+        from: Address,
+        zero_for_one: bool,
+        amount_out: U256,
+    ) -> Result<(U256, TransactionReceipt)> {
+        let r = self.reserves().await?;
+        let (reserve_in, reserve_out) = if zero_for_one {
+            (U256::from(r.reserve0), U256::from(r.reserve1))
+        } else {
+            (U256::from(r.reserve1), U256::from(r.reserve0))
+        };
+        let amount_in = v2_amount_in(amount_out, reserve_in, reserve_out).ok_or_else(|| {
+            DevnetError::InvalidInput {
+                what: "UniswapV2Pair::swap_exact_out",
+                reason: format!("{amount_out} out is not payable at reserves {r:?}"),
+            }
+        })?;
+        let mut batch = self.devnet.batch().block_size(usize::MAX);
+        self.push_swap(&mut batch, from, zero_for_one, amount_in, amount_out);
+        let mut receipts = batch.execute().await?;
+        let receipt = receipts.pop().ok_or_else(|| DevnetError::InvalidInput {
+            what: "UniswapV2Pair::swap_exact_out",
+            reason: "the batch returned no receipt".into(),
+        })?;
+        Ok((amount_in, receipt))
+    }
+
     /// Removes liquidity the core way: transfers `liquidity` LP tokens from `from` to the pair,
     /// then `burn(from)`. Returns the burn's receipt (Transfers, Sync, Burn).
     ///
@@ -284,6 +321,19 @@ pub fn v2_amount_out(amount_in: U256, reserve_in: U256, reserve_out: U256) -> U2
     }
 }
 
+/// The input a Uniswap V2 swap (0.3 % fee) needs for exactly `amount_out`, as
+/// `UniswapV2Library.getAmountIn` computes it: `r_in·out·1000 / ((r_out − out)·997) + 1`;
+/// `None` when `amount_out` is zero or not below `reserve_out`, a reserve is empty, or on
+/// overflow.
+fn v2_amount_in(amount_out: U256, reserve_in: U256, reserve_out: U256) -> Option<U256> {
+    if amount_out.is_zero() || reserve_in.is_zero() || amount_out >= reserve_out {
+        return None;
+    }
+    let numerator = reserve_in.checked_mul(amount_out)?.checked_mul(U256::from(1000))?;
+    let denominator = (reserve_out - amount_out).checked_mul(U256::from(997))?;
+    (numerator / denominator).checked_add(U256::from(1))
+}
+
 /// Two distinct tokens in pair order (`token0 < token1`).
 pub(crate) fn sort_tokens(a: Address, b: Address) -> (Address, Address) {
     if a < b { (a, b) } else { (b, a) }
@@ -301,5 +351,22 @@ mod tests {
         assert_eq!(out, U256::from(3_948_632_137_588_245_195u64));
         assert_eq!(v2_amount_out(e18, U256::ZERO, U256::ZERO), U256::ZERO);
         assert_eq!(v2_amount_out(U256::MAX, U256::from(1), U256::from(1)), U256::ZERO);
+    }
+
+    #[test]
+    fn amount_in_matches_the_library_formula() {
+        let e18 = U256::from(10u64).pow(U256::from(18));
+        let (r_in, r_out) = (U256::from(100) * e18, U256::from(400) * e18);
+        // 100·4·1000 / (396·997) + 1 (in e18 units, then exact).
+        let want = r_in * U256::from(4) * e18 * U256::from(1000)
+            / ((r_out - U256::from(4) * e18) * U256::from(997))
+            + U256::from(1);
+        let got = v2_amount_in(U256::from(4) * e18, r_in, r_out).unwrap();
+        assert_eq!(got, want);
+        // The least input for that output: the output of it covers, one wei less does not.
+        assert!(v2_amount_out(got, r_in, r_out) >= U256::from(4) * e18);
+        assert!(v2_amount_out(got - U256::from(1), r_in, r_out) < U256::from(4) * e18);
+        assert_eq!(v2_amount_in(r_out, r_in, r_out), None);
+        assert_eq!(v2_amount_in(U256::ZERO, r_in, r_out), None);
     }
 }

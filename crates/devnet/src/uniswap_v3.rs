@@ -8,7 +8,7 @@ use alloy_primitives::{
     aliases::{I24, U24, U160},
 };
 use alloy_rpc_types_eth::TransactionReceipt;
-use alloy_sol_types::SolValue;
+use alloy_sol_types::{SolValue, sol};
 
 use crate::{
     Devnet, DevnetError, Result, TxBatch,
@@ -26,6 +26,28 @@ const POSITION_MANAGER: &str = "@uniswap/v3-periphery/artifacts/contracts/Nonfun
 const SWAP_ROUTER: &str =
     "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json";
 const QUOTER_V2: &str = "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json";
+
+sol! {
+    /// The `SwapRouter`'s exact-output entry point (`@uniswap/v3-periphery` 1.4.4), beside
+    /// [`ISwapRouter`]'s exact-input one.
+    #[derive(Debug, PartialEq, Eq)]
+    interface ISwapRouterExactOutput {
+        struct ExactOutputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint24 fee;
+            address recipient;
+            uint256 deadline;
+            uint256 amountOut;
+            uint256 amountInMaximum;
+            uint160 sqrtPriceLimitX96;
+        }
+        function exactOutputSingle(ExactOutputSingleParams params)
+            external
+            payable
+            returns (uint256 amountIn);
+    }
+}
 
 /// Stand-in for WETH9 and the token descriptor, which the tests never touch.
 const UNUSED: Address = address!("0x000000000000000000000000000000000000dEaD");
@@ -400,6 +422,42 @@ impl UniswapV3Pool {
             .await
     }
 
+    /// Swaps token0 (`zero_for_one`) or token1 from `from` for exactly `amount_out` of the other
+    /// through the `SwapRouter` (`exactOutputSingle`, no price limit, so the router reverts
+    /// unless all of `amount_out` is delivered), paying at most `amount_in_maximum` (the router
+    /// reverts with `STF` or `Too much requested` beyond it), approving it first if needed.
+    /// Returns the receipt (the pool's `Swap` is in it); the input paid is the swapper's balance
+    /// change, or the `Swap` event's amount.
+    ///
+    /// # Errors
+    /// As [`Devnet::send`].
+    pub async fn swap_exact_out(
+        &self,
+        from: Address,
+        zero_for_one: bool,
+        amount_out: U256,
+        amount_in_maximum: U256,
+    ) -> Result<TransactionReceipt> {
+        let token_in = if zero_for_one { self.token0 } else { self.token1 };
+        self.devnet.ensure_allowance(token_in, from, self.swap_router, amount_in_maximum).await?;
+        let call = self.swap_exact_out_call(from, zero_for_one, amount_out, amount_in_maximum);
+        self.devnet.send(from, self.swap_router, &call).await
+    }
+
+    /// Queues an exact-output swap ([`Self::swap_exact_out`]) into a batch. `from` must already
+    /// have approved [`UniswapV3::swap_router`] for the input token.
+    pub fn push_swap_exact_out(
+        &self,
+        batch: &mut TxBatch,
+        from: Address,
+        zero_for_one: bool,
+        amount_out: U256,
+        amount_in_maximum: U256,
+    ) {
+        let call = self.swap_exact_out_call(from, zero_for_one, amount_out, amount_in_maximum);
+        batch.push(from, self.swap_router, &call);
+    }
+
     /// Queues a swap into a batch. `from` must already have approved [`UniswapV3::swap_router`]
     /// for the input token (e.g. by one [`Self::swap_exact_in`] or [`Devnet::approve`]).
     pub fn push_swap(
@@ -499,6 +557,30 @@ impl UniswapV3Pool {
                 deadline: U256::MAX,
                 amountIn: amount_in,
                 amountOutMinimum: U256::ZERO,
+                sqrtPriceLimitX96: U160::ZERO,
+            },
+        }
+    }
+}
+
+impl UniswapV3Pool {
+    fn swap_exact_out_call(
+        &self,
+        recipient: Address,
+        zero_for_one: bool,
+        amount_out: U256,
+        amount_in_maximum: U256,
+    ) -> ISwapRouterExactOutput::exactOutputSingleCall {
+        let (token_in, token_out) = self.tokens(zero_for_one);
+        ISwapRouterExactOutput::exactOutputSingleCall {
+            params: ISwapRouterExactOutput::ExactOutputSingleParams {
+                tokenIn: token_in,
+                tokenOut: token_out,
+                fee: self.fee,
+                recipient,
+                deadline: U256::MAX,
+                amountOut: amount_out,
+                amountInMaximum: amount_in_maximum,
                 sqrtPriceLimitX96: U160::ZERO,
             },
         }
