@@ -98,17 +98,17 @@ impl Rng {
     }
 }
 
-fn wad(milli: u64) -> U256 {
+pub(crate) fn wad(milli: u64) -> U256 {
     U256::from(milli) * U256::from(WAD / 1_000)
 }
 
-fn units(n: u64, decimals: u8) -> U256 {
+pub(crate) fn units(n: u64, decimals: u8) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(decimals))
 }
 
 /// Per pool over the run.
 #[derive(Debug, Default)]
-struct Tally {
+pub(crate) struct Tally {
     exact_in: usize,
     exact_out: usize,
     /// Quotes both the cache and `querySwap` refused, by `BAL#` code.
@@ -125,22 +125,22 @@ struct Tally {
     provider_rate_applied: usize,
 }
 
-struct Subject {
-    name: &'static str,
-    pool: BalancerPool,
-    key: PoolKey,
+pub(crate) struct Subject {
+    pub(crate) name: &'static str,
+    pub(crate) pool: BalancerPool,
+    pub(crate) key: PoolKey,
     /// `(token, provider)` of the rates the run moves.
-    moving_rates: Vec<(Address, Address)>,
-    balances: Vec<U256>,
-    tally: Tally,
+    pub(crate) moving_rates: Vec<(Address, Address)>,
+    pub(crate) balances: Vec<U256>,
+    pub(crate) tally: Tally,
 }
 
 impl Subject {
-    fn tradable(&self) -> Vec<usize> {
+    pub(crate) fn tradable(&self) -> Vec<usize> {
         (0..self.pool.tokens().len()).filter(|&i| Some(i) != self.pool.bpt_index()).collect()
     }
 
-    fn pair(&self, rng: &mut Rng) -> (usize, usize) {
+    pub(crate) fn pair(&self, rng: &mut Rng) -> (usize, usize) {
         let t = self.tradable();
         let i = t[rng.below(t.len() as u64) as usize];
         let others: Vec<usize> = t.into_iter().filter(|&j| j != i).collect();
@@ -423,7 +423,7 @@ async fn compare(
 /// Adds one random Vault operation on `s` to the block: a token swap (exact in or out, up to
 /// 5 % of the balance), a join with random amounts, an exit, or for a composable pool a swap to
 /// or from its BPT.
-async fn push_operation(
+pub(crate) async fn push_operation(
     batch: &mut TxBatch,
     devnet: &Devnet,
     vault: Address,
@@ -589,7 +589,11 @@ async fn fee_change_is_seen_at_the_next_swap(
 
 /// A weighted pool of `(token, weight ‰, decimals)`, initialized with about 5,000 units per
 /// weight ‰.
-async fn weighted(bal: &BalancerV2, tokens: &[(Address, u64, u8)], swap_fee: U256) -> BalancerPool {
+pub(crate) async fn weighted(
+    bal: &BalancerV2,
+    tokens: &[(Address, u64, u8)],
+    swap_fee: U256,
+) -> BalancerPool {
     let weights: Vec<(Address, U256)> = tokens.iter().map(|&(t, w, _)| (t, wad(w))).collect();
     let pool = bal.create_weighted_pool(&weights, swap_fee).await.unwrap();
     let amounts: Vec<U256> = pool
@@ -607,7 +611,7 @@ async fn weighted(bal: &BalancerV2, tokens: &[(Address, u64, u8)], swap_fee: U25
 /// A composable stable pool of the 18-, 6- and 8-decimal tokens, the first and last with rate
 /// providers (1.05 and 0.97 to start) cached for `cache_seconds`; A = 200, 0.04 % fee, 1M units
 /// of each token. Returns the `(token, provider)` pairs too.
-async fn stable(
+pub(crate) async fn stable(
     bal: &BalancerV2,
     [t18, t6, t8]: [Address; 3],
     cache_seconds: u64,

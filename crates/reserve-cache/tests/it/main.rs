@@ -3,6 +3,8 @@
 mod balancer;
 mod cache;
 mod devnet;
+mod execution;
 mod gated;
 mod quotes;
 mod rng;
+mod tick_load;

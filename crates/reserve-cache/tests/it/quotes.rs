@@ -5,10 +5,10 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use alloy_primitives::{U256, aliases::U160};
+use alloy_primitives::{Address, U256, aliases::U160};
 use alloy_provider::Provider;
 use mev_chain::{Counted, ProviderChain};
-use mev_devnet::{Devnet, SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool};
+use mev_devnet::{Devnet, QuoterV2, SQRT_PRICE_1_1, UniswapV2Pair, UniswapV3Pool};
 use mev_event_decoder::{Decoder, Protocol, Registry};
 use mev_reserve_cache::{
     PoolKey, PoolState, PriceAfter, QuoteError, ReserveCache, ReserveSource, RpcReserveSource,
@@ -29,100 +29,67 @@ impl Rng {
     }
 }
 
-#[derive(Debug, Default)]
-struct Tally {
-    equal: usize,
-    both_refused: usize,
-    leaves_range: usize,
-    max_ticks_crossed: u32,
+/// What the Uniswap devnet workloads (this file's and `execution.rs`) run on: three tokens,
+/// V2 pairs of 1M/2M and 30k/60k, V3 pools of fees 500, 3000 and 10000 at price 1 with a
+/// full-range position and 30 more over random ranges each; the deployer holds the rest of
+/// the tokens and has approved the router and the position manager.
+pub(crate) struct Uniswap {
+    pub(crate) devnet: Devnet,
+    pub(crate) v2: Vec<UniswapV2Pair>,
+    pub(crate) v3: Vec<UniswapV3Pool>,
+    pub(crate) quoter: QuoterV2,
+    /// `(pool, token id, liquidity left)` of the random positions, for burns.
+    positions: Vec<(Address, U256, u128)>,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cached_quotes_equal_quoter_v2_and_the_pairs_every_block() {
-    let devnet = Devnet::start().await.expect("devnet (run: bash scripts/devnet-setup)");
-    devnet.deploy_multicall3().await.unwrap();
-    let me = devnet.deployer();
-    let mut tokens = Vec::new();
-    for _ in 0..3 {
-        tokens.push(devnet.deploy_erc20(e18(1_000_000_000_000)).await.unwrap());
-    }
-    let v2f = devnet.deploy_uniswap_v2().await.unwrap();
-    let v3f = devnet.deploy_uniswap_v3().await.unwrap();
-    let quoter = v3f.deploy_quoter_v2().await.unwrap();
-    let mut rng = Rng(0x0bad_5eed_1234_5679);
-
-    let mut v2: Vec<UniswapV2Pair> = Vec::new();
-    for (a, b, size) in [(0, 1, 1_000_000), (1, 2, 30_000)] {
-        let pair = v2f.create_pair(tokens[a], tokens[b]).await.unwrap();
-        pair.add_liquidity(me, e18(size), e18(size * 2)).await.unwrap();
-        v2.push(pair);
-    }
-    let mut v3: Vec<UniswapV3Pool> = Vec::new();
-    let mut positions = Vec::new();
-    for (a, b, fee) in [(0, 1, 500), (1, 2, 3_000), (0, 2, 10_000)] {
-        let pool = v3f.create_pool(tokens[a], tokens[b], fee, SQRT_PRICE_1_1).await.unwrap();
-        for t in [pool.token0(), pool.token1()] {
-            devnet.approve(t, me, v3f.swap_router(), U256::MAX).await.unwrap();
-            devnet.approve(t, me, v3f.position_manager(), U256::MAX).await.unwrap();
+impl Uniswap {
+    pub(crate) async fn deploy(devnet: &Devnet, rng: &mut Rng) -> Self {
+        devnet.deploy_multicall3().await.unwrap();
+        let me = devnet.deployer();
+        let mut tokens = Vec::new();
+        for _ in 0..3 {
+            tokens.push(devnet.deploy_erc20(e18(1_000_000_000_000)).await.unwrap());
         }
-        let (lo, hi) = pool.full_range();
-        pool.mint_position(me, lo, hi, e18(10_000), e18(10_000)).await.unwrap();
-        let s = pool.tick_spacing();
-        // Dozens of positions over different ranges around the price.
-        for _ in 0..30 {
-            let lower = -s * (1 + rng.below(60) as i32);
-            let upper = s * (1 + rng.below(60) as i32);
-            let size = e18(100 + rng.below(20_000));
-            let p = pool.mint_position(me, lower, upper, size, size).await.unwrap();
-            positions.push((pool.address(), p.token_id, p.liquidity));
+        let v2f = devnet.deploy_uniswap_v2().await.unwrap();
+        let v3f = devnet.deploy_uniswap_v3().await.unwrap();
+        let quoter = v3f.deploy_quoter_v2().await.unwrap();
+
+        let mut v2: Vec<UniswapV2Pair> = Vec::new();
+        for (a, b, size) in [(0, 1, 1_000_000), (1, 2, 30_000)] {
+            let pair = v2f.create_pair(tokens[a], tokens[b]).await.unwrap();
+            pair.add_liquidity(me, e18(size), e18(size * 2)).await.unwrap();
+            v2.push(pair);
         }
-        v3.push(pool);
+        let mut v3: Vec<UniswapV3Pool> = Vec::new();
+        let mut positions = Vec::new();
+        for (a, b, fee) in [(0, 1, 500), (1, 2, 3_000), (0, 2, 10_000)] {
+            let pool = v3f.create_pool(tokens[a], tokens[b], fee, SQRT_PRICE_1_1).await.unwrap();
+            for t in [pool.token0(), pool.token1()] {
+                devnet.approve(t, me, v3f.swap_router(), U256::MAX).await.unwrap();
+                devnet.approve(t, me, v3f.position_manager(), U256::MAX).await.unwrap();
+            }
+            let (lo, hi) = pool.full_range();
+            pool.mint_position(me, lo, hi, e18(10_000), e18(10_000)).await.unwrap();
+            let s = pool.tick_spacing();
+            // Dozens of positions over different ranges around the price.
+            for _ in 0..30 {
+                let lower = -s * (1 + rng.below(60) as i32);
+                let upper = s * (1 + rng.below(60) as i32);
+                let size = e18(100 + rng.below(20_000));
+                let p = pool.mint_position(me, lower, upper, size, size).await.unwrap();
+                positions.push((pool.address(), p.token_id, p.liquidity));
+            }
+            v3.push(pool);
+        }
+        Self { devnet: devnet.clone(), v2, v3, quoter, positions }
     }
 
-    let registry: Registry = v2
-        .iter()
-        .map(|p| (p.address(), Protocol::UniswapV2))
-        .chain(v3.iter().map(|p| (p.address(), Protocol::UniswapV3)))
-        .collect();
-    let decoder = Decoder::with_registry(registry.clone());
-    // The whole tick range loaded: every quote is answerable.
-    let keys: Vec<PoolKey> = v2
-        .iter()
-        .map(|p| PoolKey::uniswap_v2(p.address()))
-        .chain(v3.iter().map(|p| PoolKey::uniswap_v3_with_ticks(p.address(), 400)))
-        .collect();
-    let provider = devnet.provider().clone();
-    let mut last = devnet.block_number().await.unwrap();
-    // What loading one V3 pool's full tick state costs, pool by pool.
-    for key in keys.iter().skip(v2.len()) {
-        let alone = RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone())));
-        let snapshot = alone.fetch(key, last).await.unwrap();
-        let PoolState::UniswapV3(p) = &snapshot.state else { unreachable!("a V3 key") };
-        let words =
-            (p.state.loaded_range.1 - p.state.loaded_range.0) / (256 * p.state.tick_spacing) + 1;
-        let ticks = p.state.ticks.len();
-        let requests = alone.reader().requests();
-        println!(
-            "loading V3 pool {} (fee {}): {requests} requests for {ticks} initialized ticks over \
-             {words} bitmap words",
-            key.address, p.state.fee,
-        );
-        // One round for the state, then the words and the ticks, 500 calls per aggregate3.
-        let want = 1 + (words as u64).div_ceil(500) + (ticks as u64).div_ceil(500);
-        assert_eq!(requests, want);
-    }
-    let source =
-        Arc::new(RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone()))));
-    let cache = ReserveCache::new(source.clone());
-    for r in cache.warm(&keys, last).await {
-        r.unwrap();
-    }
-    let requests_at_warm = source.reader().requests();
-
-    let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut fetches_after_warm = None;
-    for _ in 0..BLOCKS {
-        // 1–4 operations: V3 swaps of every size, mints and burns over new ranges, V2 swaps.
+    /// Mines one block of 1–4 random operations: V3 swaps of every size, mints and burns over
+    /// new ranges, V2 swaps (at most one per pair); an empty block when all were skipped.
+    pub(crate) async fn random_block(&mut self, rng: &mut Rng) {
+        let (devnet, v2, v3) = (&self.devnet, &self.v2, &self.v3);
+        let positions = &mut self.positions;
+        let me = devnet.deployer();
         let mut batch = devnet.batch();
         let mut used_pairs = [false; 2];
         for _ in 0..=rng.below(4) {
@@ -178,6 +145,68 @@ async fn cached_quotes_equal_quoter_v2_and_the_pairs_every_block() {
         } else {
             batch.execute().await.unwrap();
         }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    equal: usize,
+    both_refused: usize,
+    leaves_range: usize,
+    max_ticks_crossed: u32,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_quotes_equal_quoter_v2_and_the_pairs_every_block() {
+    let devnet = Devnet::start().await.expect("devnet (run: bash scripts/devnet-setup)");
+    let mut rng = Rng(0x0bad_5eed_1234_5679);
+    let mut u = Uniswap::deploy(&devnet, &mut rng).await;
+    let (v2, v3, quoter) = (u.v2.clone(), u.v3.clone(), u.quoter.clone());
+
+    let registry: Registry = v2
+        .iter()
+        .map(|p| (p.address(), Protocol::UniswapV2))
+        .chain(v3.iter().map(|p| (p.address(), Protocol::UniswapV3)))
+        .collect();
+    let decoder = Decoder::with_registry(registry.clone());
+    // The whole tick range loaded: every quote is answerable.
+    let keys: Vec<PoolKey> = v2
+        .iter()
+        .map(|p| PoolKey::uniswap_v2(p.address()))
+        .chain(v3.iter().map(|p| PoolKey::uniswap_v3_with_ticks(p.address(), 400)))
+        .collect();
+    let provider = devnet.provider().clone();
+    let mut last = devnet.block_number().await.unwrap();
+    // What loading one V3 pool's full tick state costs, pool by pool.
+    for key in keys.iter().skip(v2.len()) {
+        let alone = RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone())));
+        let snapshot = alone.fetch(key, last).await.unwrap();
+        let PoolState::UniswapV3(p) = &snapshot.state else { unreachable!("a V3 key") };
+        let words =
+            (p.state.loaded_range.1 - p.state.loaded_range.0) / (256 * p.state.tick_spacing) + 1;
+        let ticks = p.state.ticks.len();
+        let requests = alone.reader().requests();
+        println!(
+            "loading V3 pool {} (fee {}): {requests} requests for {ticks} initialized ticks over \
+             {words} bitmap words",
+            key.address, p.state.fee,
+        );
+        // One round for the state, then the words and the ticks, 500 calls per aggregate3.
+        let want = 1 + (words as u64).div_ceil(500) + (ticks as u64).div_ceil(500);
+        assert_eq!(requests, want);
+    }
+    let source =
+        Arc::new(RpcReserveSource::new(Counted::new(ProviderChain::new(provider.clone()))));
+    let cache = ReserveCache::new(source.clone());
+    for r in cache.warm(&keys, last).await {
+        r.unwrap();
+    }
+    let requests_at_warm = source.reader().requests();
+
+    let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut fetches_after_warm = None;
+    for _ in 0..BLOCKS {
+        u.random_block(&mut rng).await;
         let head = devnet.block_number().await.unwrap();
         let filter = registry.filter().from_block(last + 1).to_block(head);
         for log in provider.get_logs(&filter).await.unwrap() {
