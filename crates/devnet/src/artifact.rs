@@ -10,8 +10,9 @@ use serde::Deserialize;
 
 use crate::{DevnetError, Result};
 
-/// One contract's creation bytecode from an npm package's build artifact (Hardhat `artifacts/…json`
-/// or Waffle `build/…json`), with its unresolved library references.
+/// One contract's creation bytecode from an npm package's build artifact (Hardhat `artifacts/…json`,
+/// Waffle `build/…json` or Foundry `out/<File>.sol/<Contract>.json`), with its unresolved library
+/// references.
 ///
 /// The bytecode is kept as hex text because unlinked bytecode holds `__$…$__` placeholders that are
 /// not hex; [`Artifact::link`] writes library addresses over them and returns deployable bytes.
@@ -31,14 +32,23 @@ struct LinkReference {
     length: usize,
 }
 
-/// The fields of a Hardhat or Waffle artifact this crate reads; the ABI is ignored.
+/// The fields of a Hardhat, Waffle or Foundry artifact this crate reads; the ABI is ignored.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawArtifact {
-    bytecode: Option<String>,
+    /// Hardhat and Waffle: the hex string; Foundry: `{ "object": …, "linkReferences": … }`.
+    bytecode: Option<RawCode>,
     evm: Option<RawEvm>,
     #[serde(default)]
     link_references: BTreeMap<String, BTreeMap<String, Vec<LinkReference>>>,
+}
+
+/// A `bytecode` field: a hex string, or an object holding it (Foundry, solc's `evm.bytecode`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawCode {
+    Hex(String),
+    Object(RawBytecode),
 }
 
 #[derive(Deserialize)]
@@ -47,8 +57,11 @@ struct RawEvm {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RawBytecode {
     object: Option<String>,
+    #[serde(default)]
+    link_references: BTreeMap<String, BTreeMap<String, Vec<LinkReference>>>,
 }
 
 impl Artifact {
@@ -63,21 +76,40 @@ impl Artifact {
         let raw: RawArtifact = serde_json::from_str(&text).map_err(|e| {
             DevnetError::InvalidArtifact { path: path.to_owned(), reason: e.to_string() }
         })?;
-        let code = raw
-            .bytecode
-            .or_else(|| raw.evm.and_then(|evm| evm.bytecode).and_then(|b| b.object))
+        let mut link_references = raw.link_references;
+        let nested = match raw.bytecode {
+            Some(RawCode::Hex(hex)) => return Self::from_hex(path, &hex, link_references),
+            Some(RawCode::Object(b)) => Some(b),
+            None => raw.evm.and_then(|evm| evm.bytecode),
+        };
+        let code = nested
+            .and_then(|b| {
+                if link_references.is_empty() {
+                    link_references = b.link_references;
+                }
+                b.object
+            })
             .ok_or_else(|| DevnetError::InvalidArtifact {
                 path: path.to_owned(),
                 reason: "no `bytecode` field".into(),
             })?;
-        let hex = code.strip_prefix("0x").unwrap_or(&code).to_owned();
-        if hex.is_empty() || hex.len() % 2 != 0 {
+        Self::from_hex(path, &code, link_references)
+    }
+
+    /// Checks the creation code's hex (with or without `0x`).
+    fn from_hex(
+        path: &Path,
+        code: &str,
+        link_references: BTreeMap<String, BTreeMap<String, Vec<LinkReference>>>,
+    ) -> Result<Self> {
+        let hex = code.strip_prefix("0x").unwrap_or(code).to_owned();
+        if hex.is_empty() || !hex.len().is_multiple_of(2) {
             return Err(DevnetError::InvalidArtifact {
                 path: path.to_owned(),
                 reason: format!("creation bytecode has {} hex digits", hex.len()),
             });
         }
-        Ok(Self { path: path.to_owned(), hex, link_references: raw.link_references })
+        Ok(Self { path: path.to_owned(), hex, link_references })
     }
 
     /// The file this artifact was read from.
@@ -184,6 +216,21 @@ mod tests {
         assert!(
             matches!(err, DevnetError::MissingLibrary { ref library, .. } if library == "SupplyLogic")
         );
+    }
+
+    #[test]
+    fn reads_foundry_bytecode_objects() {
+        let dir = std::env::temp_dir().join(format!("mev-devnet-artifact-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("Foundry.json");
+        let json = r#"{"abi":[],"bytecode":{"object":"0x6080","sourceMap":"","linkReferences":{"src/L.sol":{"L":[{"start":1,"length":20}]}}}}"#;
+        std::fs::write(&file, json).unwrap();
+        let a = Artifact::load(&file).unwrap();
+        assert_eq!(a.hex, "6080");
+        assert_eq!(a.libraries().collect::<Vec<_>>(), ["L"]);
+        std::fs::write(&file, r#"{"bytecode":"0x6080","linkReferences":{}}"#).unwrap();
+        assert_eq!(Artifact::load(&file).unwrap().bytecode().unwrap().as_ref(), [0x60, 0x80]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

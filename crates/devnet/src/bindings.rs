@@ -5,6 +5,8 @@
 //! `@uniswap/v3-periphery` 1.4.4, `@aave/core-v3` 1.19.3, Multicall3). Use them with
 //! [`Devnet::call`](crate::Devnet::call), [`Devnet::send`](crate::Devnet::send) and
 //! [`receipt_events`](crate::receipt_events).
+//!
+//! Uniswap V4's interfaces are in [`uniswap_v4_bindings`](crate::uniswap_v4_bindings).
 
 use alloy_sol_types::sol;
 

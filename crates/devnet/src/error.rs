@@ -172,4 +172,17 @@ impl DevnetError {
     pub(crate) fn rpc(what: impl Into<String>, source: TransportError) -> Self {
         Self::Rpc { what: what.into(), source }
     }
+
+    /// The revert data of a call that reverted: the JSON-RPC error's `data` of an
+    /// [`DevnetError::Rpc`] (e.g. from [`Devnet::call`](crate::Devnet::call)), ABI-encoded
+    /// (a custom error's selector and arguments, or `Error(string)`). `None` for other errors
+    /// and for reverts without data ([`DevnetError::Reverted`] only keeps the reason text).
+    pub fn revert_data(&self) -> Option<alloy_primitives::Bytes> {
+        match self {
+            Self::Rpc { source, .. } => {
+                source.as_error_resp().and_then(|payload| payload.as_revert_data())
+            }
+            _ => None,
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod node;
 mod tcp_relay;
 mod uniswap_v2;
 mod uniswap_v3;
+mod uniswap_v4;
 
 pub use self::{
     aave_v3::{
@@ -37,4 +38,8 @@ pub use self::{
     tcp_relay::{RelayStats, TcpRelay},
     uniswap_v2::{UniswapV2, UniswapV2Pair, V2Reserves, v2_amount_out},
     uniswap_v3::{QuoterV2, SQRT_PRICE_1_1, UniswapV3, UniswapV3Pool, V3Burn, V3Position, V3Quote},
+    uniswap_v4::{
+        UniswapV4, UniswapV4Addresses, UniswapV4Pool, V4ModifyLiquidityOutcome, V4Quote, V4Slot0,
+        V4SwapOutcome, V4TickLiquidity, bindings as uniswap_v4_bindings,
+    },
 };

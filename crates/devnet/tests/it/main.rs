@@ -8,6 +8,7 @@ mod chain;
 mod multicall3;
 mod uniswap_v2;
 mod uniswap_v3;
+mod uniswap_v4;
 
 use std::fmt;
 
