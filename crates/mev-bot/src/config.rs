@@ -5,7 +5,8 @@
 use alloy_primitives::{Address, B256, U256};
 use mev_chain::MULTICALL3_ADDRESS;
 use mev_rebuild::{AaveV3Config, CompoundV2Config, MarketConfig};
-use mev_reserve_cache::PoolKey;
+use mev_reserve_cache::{BalancerPoolType, PoolKey, V4PoolKey};
+use mev_swap_math::V2Fee;
 use serde::{Deserialize, Serialize};
 
 use crate::{BotError, FollowConfig, Result};
@@ -190,13 +191,7 @@ impl BotConfig {
             }
         }
         for p in &self.pools {
-            if let PoolConfig::Curve { n_coins, address } = p
-                && !(2..=8).contains(n_coins)
-            {
-                return Err(BotError::Config {
-                    reason: format!("curve pool {address}: n_coins must be 2..=8, not {n_coins}"),
-                });
-            }
+            p.validate()?;
         }
         self.follow.validate()?;
         self.pipeline.validate()
@@ -211,11 +206,39 @@ pub enum PoolConfig {
     UniswapV2 {
         /// The pair.
         address: Address,
+        /// The fork's fee as `[numerator, denominator]` of the input that counts (Uniswap and
+        /// SushiSwap `[997, 1000]`, the default; PancakeSwap `[9975, 10000]`).
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "v2_fee")]
+        fee: Option<[u32; 2]>,
     },
     /// A Uniswap V3 pool or fork.
     UniswapV3 {
         /// The pool.
         address: Address,
+        /// Tick bitmap words loaded either side of the current one (default 2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tick_words: Option<u16>,
+    },
+    /// A Uniswap V4 pool, by its key, in a `PoolManager` read through its `StateView`.
+    UniswapV4 {
+        /// The `PoolManager` (emits the pool's events).
+        pool_manager: Address,
+        /// The periphery's `StateView` for that manager.
+        state_view: Address,
+        /// The key's lower currency (`0x0…0` for native ether).
+        currency0: Address,
+        /// The key's higher currency.
+        currency1: Address,
+        /// The key's fee in hundredths of a bip (`8388608` = `0x800000` for a dynamic fee).
+        fee: u32,
+        /// The key's tick spacing.
+        tick_spacing: i32,
+        /// The key's hooks (default none).
+        #[serde(default)]
+        hooks: Address,
+        /// Tick bitmap words loaded either side of the current one (default 2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tick_words: Option<u16>,
     },
     /// A Balancer V2 pool (state read from the Vault).
     BalancerV2 {
@@ -223,6 +246,10 @@ pub enum PoolConfig {
         vault: Address,
         /// The pool id.
         pool_id: B256,
+        /// `weighted` or `composable-stable` to read and quote the pool with its math; `other`
+        /// (the default) keeps its balances only.
+        #[serde(default)]
+        pool_type: BalancerPoolTypeConfig,
     },
     /// A Curve StableSwap pool.
     Curve {
@@ -233,25 +260,141 @@ pub enum PoolConfig {
     },
 }
 
+/// `fee = [numerator, denominator]`, with an error that names the key (an internally tagged
+/// enum's field errors carry no path).
+fn v2_fee<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<[u32; 2]>, D::Error> {
+    struct Fee;
+    impl<'de> serde::de::Visitor<'de> for Fee {
+        type Value = [u32; 2];
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a uniswap-v2 fee as [numerator, denominator], e.g. fee = [997, 1000]")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<[u32; 2], A::Error> {
+            let n =
+                seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+            let d =
+                seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(1, &self))?;
+            if seq.next_element::<u32>()?.is_some() {
+                return Err(serde::de::Error::invalid_length(3, &self));
+            }
+            Ok([n, d])
+        }
+    }
+    d.deserialize_seq(Fee).map(Some)
+}
+
+/// A Balancer V2 pool's type in the config.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BalancerPoolTypeConfig {
+    /// A `WeightedPool`.
+    Weighted,
+    /// A `ComposableStablePool`.
+    ComposableStable,
+    /// Any other: balances only, not quoted.
+    #[default]
+    Other,
+}
+
 impl PoolConfig {
-    /// The reserve cache's key for the pool.
+    /// The reserve cache's key for the pool (after [`PoolConfig::validate`]; an invalid V2
+    /// fee falls back to Uniswap's).
     pub fn key(&self) -> PoolKey {
         match *self {
-            Self::UniswapV2 { address } => PoolKey::uniswap_v2(address),
-            Self::UniswapV3 { address } => PoolKey::uniswap_v3(address),
-            Self::BalancerV2 { vault, pool_id } => PoolKey::balancer_v2(vault, pool_id),
+            Self::UniswapV2 { address, fee: None } => PoolKey::uniswap_v2(address),
+            Self::UniswapV2 { address, fee: Some([n, d]) } => {
+                PoolKey::uniswap_v2_fork(address, V2Fee::new(n, d).unwrap_or_default())
+            }
+            Self::UniswapV3 { address, tick_words } => PoolKey::uniswap_v3_with_ticks(
+                address,
+                tick_words.unwrap_or(mev_reserve_cache::DEFAULT_TICK_WORDS),
+            ),
+            Self::UniswapV4 {
+                pool_manager,
+                state_view,
+                currency0,
+                currency1,
+                fee,
+                tick_spacing,
+                hooks,
+                tick_words,
+            } => PoolKey::uniswap_v4_with_ticks(
+                pool_manager,
+                state_view,
+                V4PoolKey { currency0, currency1, fee, tick_spacing, hooks },
+                tick_words.unwrap_or(mev_reserve_cache::DEFAULT_TICK_WORDS),
+            ),
+            Self::BalancerV2 { vault, pool_id, pool_type } => {
+                let pool_type = match pool_type {
+                    BalancerPoolTypeConfig::Weighted => BalancerPoolType::Weighted,
+                    BalancerPoolTypeConfig::ComposableStable => BalancerPoolType::ComposableStable,
+                    BalancerPoolTypeConfig::Other => BalancerPoolType::Other,
+                };
+                PoolKey::balancer_v2_of_type(vault, pool_id, pool_type)
+            }
             Self::Curve { address, n_coins } => PoolKey::curve(address, n_coins),
         }
     }
 
-    /// The contract whose logs change the pool (the Vault for Balancer).
+    /// The contract whose logs change the pool (the Vault for Balancer, the `PoolManager` for
+    /// Uniswap V4).
     pub const fn emitter(&self) -> Address {
         match *self {
-            Self::UniswapV2 { address }
-            | Self::UniswapV3 { address }
+            Self::UniswapV2 { address, .. }
+            | Self::UniswapV3 { address, .. }
             | Self::Curve { address, .. } => address,
+            Self::UniswapV4 { pool_manager, .. } => pool_manager,
             Self::BalancerV2 { vault, .. } => vault,
         }
+    }
+
+    /// Rejects a pool no chain has, naming it and the key at fault.
+    ///
+    /// # Errors
+    /// [`BotError::Config`].
+    pub fn validate(&self) -> Result<()> {
+        let reason = match *self {
+            Self::Curve { n_coins, address } if !(2..=8).contains(&n_coins) => {
+                format!("curve pool {address}: n_coins must be 2..=8, not {n_coins}")
+            }
+            Self::UniswapV2 { address, fee: Some([n, d]) } if V2Fee::new(n, d).is_err() => {
+                format!(
+                    "uniswap-v2 pool {address}: fee [{n}, {d}] must be [numerator, denominator] \
+                     with 0 < denominator and numerator <= denominator"
+                )
+            }
+            Self::UniswapV4 { fee, tick_spacing, currency0, currency1, .. } => {
+                if currency0 >= currency1 {
+                    format!(
+                        "uniswap-v4 pool: currency0 {currency0} must be below currency1 \
+                         {currency1}"
+                    )
+                } else if fee > mev_swap_math::MAX_SWAP_FEE
+                    && fee != mev_swap_math::DYNAMIC_FEE_FLAG
+                {
+                    format!(
+                        "uniswap-v4 pool {currency0}/{currency1}: fee {fee} must be at most \
+                         1000000 or 8388608 (dynamic)"
+                    )
+                } else if !(1..=mev_swap_math::MAX_TICK_SPACING_V4).contains(&tick_spacing) {
+                    format!(
+                        "uniswap-v4 pool {currency0}/{currency1}: tick_spacing {tick_spacing} \
+                         must be 1..=32767"
+                    )
+                } else {
+                    return Ok(());
+                }
+            }
+            _ => return Ok(()),
+        };
+        Err(BotError::Config { reason })
     }
 }
 

@@ -30,7 +30,9 @@ pub enum PoolKind {
     /// initialized tick found. The key (currencies, fee, tick spacing, hooks) is not on chain
     /// except in the pool's `Initialize` event, so it is given.
     UniswapV4 {
-        /// The `StateView` lens of the `PoolManager` the pool lives in.
+        /// The `PoolManager` singleton, which emits the pool's events.
+        pool_manager: Address,
+        /// The `StateView` lens of that `PoolManager`.
         state_view: Address,
         /// The pool's key.
         key: V4PoolKey,
@@ -123,21 +125,27 @@ impl PoolKey {
         }
     }
 
-    /// A Uniswap V4 pool, read through `state_view`, its ticks loaded [`DEFAULT_TICK_WORDS`]
-    /// bitmap words either side of the current price. Its address is its `PoolId`'s first 20
-    /// bytes ([`V4PoolKey::cache_address`]), as the decoder reports the `PoolManager`'s events.
+    /// A Uniswap V4 pool of `pool_manager`, read through its `state_view`, its ticks loaded
+    /// [`DEFAULT_TICK_WORDS`] bitmap words either side of the current price. Its address is its
+    /// `PoolId`'s first 20 bytes ([`V4PoolKey::cache_address`]), as the decoder reports the
+    /// `PoolManager`'s events.
     #[must_use]
-    pub fn uniswap_v4(state_view: Address, key: V4PoolKey) -> Self {
-        Self::uniswap_v4_with_ticks(state_view, key, DEFAULT_TICK_WORDS)
+    pub fn uniswap_v4(pool_manager: Address, state_view: Address, key: V4PoolKey) -> Self {
+        Self::uniswap_v4_with_ticks(pool_manager, state_view, key, DEFAULT_TICK_WORDS)
     }
 
     /// A Uniswap V4 pool, its ticks loaded `tick_words` bitmap words either side of the
     /// current price (a word spans `256 × tickSpacing` ticks).
     #[must_use]
-    pub fn uniswap_v4_with_ticks(state_view: Address, key: V4PoolKey, tick_words: u16) -> Self {
+    pub fn uniswap_v4_with_ticks(
+        pool_manager: Address,
+        state_view: Address,
+        key: V4PoolKey,
+        tick_words: u16,
+    ) -> Self {
         Self {
             address: key.cache_address(),
-            kind: PoolKind::UniswapV4 { state_view, key, tick_words },
+            kind: PoolKind::UniswapV4 { pool_manager, state_view, key, tick_words },
         }
     }
 

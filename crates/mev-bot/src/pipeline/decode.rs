@@ -49,6 +49,7 @@ impl Routes {
                 PoolKind::UniswapV2 { .. } => (key.address, Protocol::UniswapV2),
                 PoolKind::UniswapV3 { .. } => (key.address, Protocol::UniswapV3),
                 PoolKind::BalancerV2 { vault, .. } => (vault, Protocol::BalancerV2),
+                PoolKind::UniswapV4 { pool_manager, .. } => (pool_manager, Protocol::UniswapV4),
                 _ => (key.address, Protocol::Curve),
             };
             registry.insert(emitter, protocol);

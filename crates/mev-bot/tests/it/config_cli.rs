@@ -8,6 +8,7 @@ use crate::{
 };
 
 const POOL: &str = "pool = \"0x0000000000000000000000000000000000000001\"";
+const V4: &str = "pool_manager = \"0x0000000000000000000000000000000000000004\"\nstate_view = \"0x0000000000000000000000000000000000000005\"";
 
 /// `(name, file contents or None for "use the path as is", what the error must say)`.
 fn cases() -> Vec<(&'static str, Option<Vec<u8>>, &'static str)> {
@@ -19,7 +20,13 @@ fn cases() -> Vec<(&'static str, Option<Vec<u8>>, &'static str)> {
         ("misspelt oracle key", Some(aave("oracel = \"0x0000000000000000000000000000000000000002\"")), "unknown field `oracel`"),
         ("unknown follow key", Some(b"[follow]\ntimeout = 1\n".to_vec()), "unknown field `timeout`"),
         ("unknown retry key", Some(b"[follow.retry]\nattempts = 1\n".to_vec()), "unknown field `attempts`"),
-        ("unknown pool key", Some(b"[[pools]]\nkind = \"uniswap-v2\"\naddress = \"0x0000000000000000000000000000000000000003\"\nfee = 1\n".to_vec()), "unknown field `fee`"),
+        ("unknown pool key", Some(b"[[pools]]\nkind = \"uniswap-v2\"\naddress = \"0x0000000000000000000000000000000000000003\"\nfees = 1\n".to_vec()), "unknown field `fees`"),
+        ("V2 fee above 100 %", Some(b"[[pools]]\nkind = \"uniswap-v2\"\naddress = \"0x0000000000000000000000000000000000000003\"\nfee = [1000, 997]\n".to_vec()), "fee [1000, 997]"),
+        ("V2 fee not a pair", Some(b"[[pools]]\nkind = \"uniswap-v2\"\naddress = \"0x0000000000000000000000000000000000000003\"\nfee = 30\n".to_vec()), "fee"),
+        ("unknown Balancer pool type", Some(b"[[pools]]\nkind = \"balancer-v2\"\nvault = \"0x0000000000000000000000000000000000000003\"\npool_id = \"0x0000000000000000000000000000000000000000000000000000000000000001\"\npool_type = \"stable\"\n".to_vec()), "unknown variant `stable`, expected one of `weighted`, `composable-stable`"),
+        ("V4 currencies unsorted", Some(format!("[[pools]]\nkind = \"uniswap-v4\"\n{V4}\ncurrency0 = \"0x0000000000000000000000000000000000000009\"\ncurrency1 = \"0x0000000000000000000000000000000000000008\"\nfee = 3000\ntick_spacing = 60\n").into_bytes()), "currency0"),
+        ("V4 fee above 100 %", Some(format!("[[pools]]\nkind = \"uniswap-v4\"\n{V4}\ncurrency0 = \"0x0000000000000000000000000000000000000008\"\ncurrency1 = \"0x0000000000000000000000000000000000000009\"\nfee = 1000001\ntick_spacing = 60\n").into_bytes()), "fee 1000001"),
+        ("V4 tick spacing 0", Some(format!("[[pools]]\nkind = \"uniswap-v4\"\n{V4}\ncurrency0 = \"0x0000000000000000000000000000000000000008\"\ncurrency1 = \"0x0000000000000000000000000000000000000009\"\nfee = 3000\ntick_spacing = 0\n").into_bytes()), "tick_spacing 0"),
         ("zero confirmations", Some(b"[pipeline]\nconfirmations = 0\n".to_vec()), "pipeline.confirmations"),
         ("u64::MAX reorg depth", Some(b"[pipeline]\nmax_reorg_depth = 18446744073709551615\n".to_vec()), "max_reorg_depth"),
         ("i64::MAX reorg depth", Some(b"[pipeline]\nmax_reorg_depth = 9223372036854775807\n".to_vec()), "max_reorg_depth"),

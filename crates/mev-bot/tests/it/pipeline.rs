@@ -47,8 +47,8 @@ impl Scenario {
         let config = BotConfig {
             aave_v3: vec![market.aave_config()],
             pools: vec![
-                PoolConfig::UniswapV2 { address: pair.address() },
-                PoolConfig::UniswapV3 { address: pool.address() },
+                PoolConfig::UniswapV2 { address: pair.address(), fee: None },
+                PoolConfig::UniswapV3 { address: pool.address(), tick_words: None },
             ],
             ..BotConfig::default()
         };
