@@ -193,8 +193,8 @@ impl UniswapV2Pair {
 
     /// Swaps token0 (`zero_for_one`) or token1 from `from` for exactly `amount_out` of the
     /// other, as the periphery router's `swapTokensForExactTokens` would through this one pair:
-    /// the input is [`v2_amount_in`] at the current reserves, transferred to the pair and
-    /// followed by `swap`, both in one block. Returns the input paid and the swap's receipt
+    /// the input is `UniswapV2Library.getAmountIn` at the current reserves, transferred to the
+    /// pair and followed by `swap`, both in one block. Returns the input paid and the swap's receipt
     /// (Transfer, Sync, Swap).
     ///
     /// # Errors
