@@ -6,3 +6,4 @@ mod common;
 mod devnet_v2;
 mod devnet_v3;
 mod properties;
+mod properties_v4;

@@ -51,11 +51,11 @@ fn pool(
 }
 
 /// A `U160` from three limbs, the top one cut to 32 bits.
-fn u160(l: [u64; 3]) -> U160 {
+pub(crate) fn u160(l: [u64; 3]) -> U160 {
     U160::from_limbs([l[0], l[1], l[2] & 0xffff_ffff])
 }
 
-fn arb_pool() -> impl Strategy<Value = V3State> {
+pub(crate) fn arb_pool() -> impl Strategy<Value = V3State> {
     (
         prop::sample::select(vec![(1, 100), (10, 500), (60, 3000), (200, 10_000)]),
         prop::collection::vec((-600i32..600, 1i32..400, 1u128..(1u128 << 90)), 1..25),
@@ -67,7 +67,7 @@ fn arb_pool() -> impl Strategy<Value = V3State> {
         })
 }
 
-fn arb_amount() -> impl Strategy<Value = U256> {
+pub(crate) fn arb_amount() -> impl Strategy<Value = U256> {
     (1usize..120, any::<[u64; 2]>()).prop_map(|(bits, l)| {
         let raw: U256 = U256::from_limbs([l[0], l[1], 0, 0]) | (U256::from(1) << 119_usize);
         (raw >> (120 - bits)).max(U256::from(1))
