@@ -231,6 +231,29 @@ pub enum PoolState {
 }
 
 impl PoolState {
+    /// The tokens a swap through the pool can go between: a Uniswap pool's two (for V4 the
+    /// currencies, `Address::ZERO` for native ether), a Balancer pool's registered tokens less
+    /// a composable stable pool's own BPT; none for Curve (the cache keeps its balances by
+    /// coin index only).
+    #[must_use]
+    pub fn swap_tokens(&self) -> Vec<Address> {
+        match self {
+            Self::UniswapV2 { token0, token1, .. } => vec![*token0, *token1],
+            Self::UniswapV3(v3) => vec![v3.token0, v3.token1],
+            Self::UniswapV4(v4) => vec![v4.currency0, v4.currency1],
+            Self::BalancerV2(b) => {
+                let bpt = b.bpt_index();
+                b.tokens
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| Some(i) != bpt)
+                    .map(|(_, t)| *t)
+                    .collect()
+            }
+            Self::Curve { .. } => Vec::new(),
+        }
+    }
+
     /// How many seconds after its block's timestamp the state stays what a swap computes with
     /// when no event changes it; `None` when time alone never changes it. Balancer composable
     /// stable pools depend on time ([`BalancerV2Pool::valid_for`]); a Uniswap V4 dynamic-fee

@@ -1,0 +1,315 @@
+//! The profit-maximising input of a cycle, from exact cached quotes.
+
+use alloy_primitives::{Address, I256, U256};
+use mev_reserve_cache::{PoolSnapshot, SwapSide};
+
+use crate::{Cycle, CycleId};
+
+/// How [`size_cycle`] searches, and what an opportunity must pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizingConfig {
+    /// The first input tried, in the base token's smallest unit: a cycle that does not pay at
+    /// this input pays at no larger one (its profit is unimodal), so it is dropped after one
+    /// quote per hop. Pick it well below any useful trade and well above rounding dust (e.g.
+    /// `10^9` wei of an 18-decimals token). At least 1.
+    pub probe: U256,
+    /// The largest input considered (what the bot can fund), smallest units.
+    pub max_input: U256,
+    /// The search stops when its bracket is narrower than `input >> relative_step`, or 1:
+    /// `20` finds the optimum within about one millionth of the input.
+    pub relative_step: u32,
+    /// The cost of executing the cycle (gas × price), in the base token's smallest unit:
+    /// only a gross profit above it is an opportunity.
+    pub gas_cost: U256,
+}
+
+impl Default for SizingConfig {
+    /// Probe `10^9`, inputs up to `2^128`, relative step `2^-20`, no gas cost.
+    fn default() -> Self {
+        Self {
+            probe: U256::from(1_000_000_000u64),
+            max_input: U256::from(u128::MAX),
+            relative_step: 20,
+            gas_cost: U256::ZERO,
+        }
+    }
+}
+
+/// The amounts of one hop of a sized cycle, smallest units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HopAmounts {
+    /// The pool.
+    pub pool: Address,
+    /// The token paid in.
+    pub token_in: Address,
+    /// The token paid out.
+    pub token_out: Address,
+    /// Paid into the pool (the previous hop's output, or the cycle's input).
+    pub amount_in: U256,
+    /// Paid out by the pool.
+    pub amount_out: U256,
+}
+
+/// A sized cycle: the best input found and what each hop then gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arbitrage {
+    /// The cycle.
+    pub cycle: CycleId,
+    /// The base token (input and output).
+    pub base: Address,
+    /// The input, in the base token's smallest unit.
+    pub amount_in: U256,
+    /// The output of the last hop, same token.
+    pub amount_out: U256,
+    /// Each hop's amounts, in order.
+    pub hops: Vec<HopAmounts>,
+    /// `amount_out − amount_in`, before gas.
+    pub gross_profit: U256,
+    /// `gross_profit − gas_cost`; positive for every returned arbitrage.
+    pub net_profit: U256,
+    /// The width of the search's last bracket: no input within it was tried, so a better input
+    /// can only lie within this distance of `amount_in`.
+    pub step: U256,
+    /// Quotes of the whole cycle the search computed.
+    pub evaluations: u32,
+}
+
+/// Why a cycle could not be sized.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SizingError {
+    /// A pool of the cycle has no snapshot.
+    #[error("no state for pool {pool}")]
+    MissingPool {
+        /// The pool.
+        pool: Address,
+    },
+}
+
+/// The input that maximises `cycle`'s profit on the snapshots `state` gives, and the amounts
+/// it yields; `None` when no input up to [`SizingConfig::max_input`] pays more than
+/// [`SizingConfig::gas_cost`].
+///
+/// Each evaluation quotes the hops exact-in one after the other on the snapshots (no I/O,
+/// [`PoolSnapshot::quote_to`]); an input some hop cannot fill (beyond its liquidity, past its
+/// loaded ticks, a pool that refuses to quote) counts as not paying. The search assumes the
+/// profit is unimodal in the input — each AMM's output is concave in its input, so the
+/// cycle's is — up to the contracts' rounding of a few wei: it probes, brackets the optimum by
+/// quadrupling, then bisects on the sign of the profit's slope until the bracket is within
+/// [`SizingConfig::relative_step`], keeping the best input it evaluated.
+///
+/// # Errors
+/// [`SizingError::MissingPool`] when `state` has no snapshot for a pool of the cycle.
+pub fn size_cycle<'a>(
+    id: CycleId,
+    cycle: &Cycle,
+    state: impl Fn(&Address) -> Option<&'a PoolSnapshot>,
+    config: &SizingConfig,
+) -> Result<Option<Arbitrage>, SizingError> {
+    let mut snapshots: [Option<&PoolSnapshot>; crate::MAX_HOPS] = [None; crate::MAX_HOPS];
+    for (slot, hop) in snapshots.iter_mut().zip(cycle.hops()) {
+        *slot = Some(state(&hop.pool).ok_or(SizingError::MissingPool { pool: hop.pool })?);
+    }
+    let mut search = Search { cycle, snapshots, evaluations: 0, best: None };
+    let probe = config.probe.max(U256::from(1));
+    if probe > config.max_input {
+        return Ok(None);
+    }
+    let Some(g_probe) = search.gain(probe) else { return Ok(None) };
+    if g_probe <= I256::ZERO {
+        return Ok(None);
+    }
+
+    // Bracket: quadruple while the gain grows; the optimum is then in [hi / 4, next].
+    let mut hi = probe;
+    let mut g_hi = g_probe;
+    let (mut lo, mut hi) = loop {
+        let Some(next) = hi.checked_mul(U256::from(4)).filter(|&n| n <= config.max_input) else {
+            break ((hi >> 2usize).max(probe), config.max_input);
+        };
+        match search.gain(next) {
+            Some(g) if g > g_hi => {
+                hi = next;
+                g_hi = g;
+            }
+            _ => break ((hi >> 2usize).max(probe), next),
+        }
+    };
+
+    // Bisect on the slope's sign.
+    loop {
+        let width = hi - lo;
+        let step = (lo >> config.relative_step as usize).max(U256::from(1));
+        if width <= step {
+            break;
+        }
+        let mid = lo + (width >> 1usize);
+        let delta = (step >> 1usize).max(U256::from(1));
+        let here = search.gain(mid);
+        let there = search.gain(mid + delta);
+        let rising = match (here, there) {
+            (Some(a), Some(b)) => b > a,
+            (None, _) => false,
+            (Some(_), None) => false,
+        };
+        if rising {
+            lo = mid;
+        } else {
+            hi = mid + delta;
+        }
+    }
+    let step = hi - lo;
+    let Some((amount_in, _)) = search.best else { return Ok(None) };
+    let hops = search.hops(amount_in);
+    let Some(last) = hops.last() else { return Ok(None) };
+    let amount_out = last.amount_out;
+    let gross_profit = amount_out.saturating_sub(amount_in);
+    if gross_profit <= config.gas_cost {
+        return Ok(None);
+    }
+    Ok(Some(Arbitrage {
+        cycle: id,
+        base: cycle.base(),
+        amount_in,
+        amount_out,
+        hops,
+        gross_profit,
+        net_profit: gross_profit - config.gas_cost,
+        step,
+        evaluations: search.evaluations,
+    }))
+}
+
+/// The search's state: the cycle's snapshots and the best input seen.
+struct Search<'c, 'a> {
+    cycle: &'c Cycle,
+    snapshots: [Option<&'a PoolSnapshot>; crate::MAX_HOPS],
+    evaluations: u32,
+    best: Option<(U256, I256)>,
+}
+
+impl Search<'_, '_> {
+    /// `out − in` of the cycle at `amount`, or `None` when a hop cannot fill it.
+    fn gain(&mut self, amount: U256) -> Option<I256> {
+        self.evaluations += 1;
+        let mut x = amount;
+        for (hop, snapshot) in self.cycle.hops().iter().zip(self.snapshots) {
+            let q = snapshot?.quote_to(hop.token_in, hop.token_out, x, SwapSide::ExactIn).ok()?;
+            // A V3 quote that stopped at the price limit did not take all of `x`.
+            if q.amount_in != x {
+                return None;
+            }
+            x = q.amount_out;
+        }
+        let gain = I256::try_from(x).ok()?.checked_sub(I256::try_from(amount).ok()?)?;
+        if self.best.is_none_or(|(_, g)| gain > g) {
+            self.best = Some((amount, gain));
+        }
+        Some(gain)
+    }
+
+    /// The hops' amounts at `amount` (an input [`Search::gain`] filled).
+    fn hops(&self, amount: U256) -> Vec<HopAmounts> {
+        let mut out = Vec::with_capacity(self.cycle.hops().len());
+        let mut x = amount;
+        for (hop, snapshot) in self.cycle.hops().iter().zip(self.snapshots) {
+            let Some(q) = snapshot
+                .and_then(|s| s.quote_to(hop.token_in, hop.token_out, x, SwapSide::ExactIn).ok())
+            else {
+                return Vec::new();
+            };
+            out.push(HopAmounts {
+                pool: hop.pool,
+                token_in: hop.token_in,
+                token_out: hop.token_out,
+                amount_in: x,
+                amount_out: q.amount_out,
+            });
+            x = q.amount_out;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mev_reserve_cache::PoolState;
+    use mev_swap_math::{V2Fee, get_amount_out};
+
+    use super::*;
+    use crate::CycleIndex;
+
+    fn e18(n: u64) -> U256 {
+        U256::from(n) * U256::from(10u64).pow(U256::from(18))
+    }
+
+    fn pair(pool: u8, t0: Address, t1: Address, r0: U256, r1: U256) -> PoolSnapshot {
+        PoolSnapshot {
+            pool: Address::repeat_byte(pool),
+            block: 1,
+            state: PoolState::UniswapV2 {
+                token0: t0,
+                token1: t1,
+                reserve0: r0,
+                reserve1: r1,
+                fee: V2Fee::UNISWAP,
+            },
+        }
+    }
+
+    /// Two V2 pairs quoting base/x at 1:1 and 1:1.1: the optimum by brute force over a grid
+    /// equals the search's within its step.
+    #[test]
+    fn finds_the_v2_optimum() {
+        let (base, x) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let cheap = pair(0xa1, base, x, e18(1_000), e18(1_100));
+        let dear = pair(0xa2, base, x, e18(1_000), e18(1_000));
+        let pools = [(cheap.pool, vec![base, x]), (dear.pool, vec![base, x])];
+        let index = CycleIndex::new(&pools, &[base], 2);
+        let snaps = [cheap.clone(), dear];
+        let lookup = |a: &Address| snaps.iter().find(|s| s.pool == *a);
+        let config = SizingConfig::default();
+        let found: Vec<_> = index
+            .iter()
+            .filter_map(|(id, c)| size_cycle(id, c, lookup, &config).unwrap())
+            .collect();
+        assert_eq!(found.len(), 1, "only base → x on the cheap pair, back on the dear one");
+        let arb = &found[0];
+        assert_eq!(arb.hops[0].pool, cheap.pool);
+        // Brute force in integers around the continuous optimum.
+        let profit = |a: U256| {
+            let y = get_amount_out(a, e18(1_000), e18(1_100), V2Fee::UNISWAP).unwrap();
+            let z = get_amount_out(y, e18(1_000), e18(1_000), V2Fee::UNISWAP).unwrap();
+            z.saturating_sub(a)
+        };
+        let best = (1..=400u64).map(|k| profit(e18(1) * U256::from(k) / U256::from(4))).max();
+        let best = best.unwrap();
+        assert!(arb.gross_profit >= best, "{} < brute force {best}", arb.gross_profit);
+        assert_eq!(arb.gross_profit, profit(arb.amount_in));
+        assert!(arb.evaluations < 120, "{}", arb.evaluations);
+        // Gas above the profit: nothing.
+        let config = SizingConfig { gas_cost: arb.gross_profit, ..config };
+        assert!(index.iter().all(|(i, c)| size_cycle(i, c, lookup, &config).unwrap().is_none()));
+    }
+
+    #[test]
+    fn balanced_pools_pay_nothing_and_missing_state_is_an_error() {
+        let (base, x) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let p = pair(0xa1, base, x, e18(1_000), e18(1_000));
+        let q = pair(0xa2, base, x, e18(500), e18(500));
+        let pools = [(p.pool, vec![base, x]), (q.pool, vec![base, x])];
+        let index = CycleIndex::new(&pools, &[base], 2);
+        let snaps = [p.clone(), q];
+        let lookup = |a: &Address| snaps.iter().find(|s| s.pool == *a);
+        for (id, c) in index.iter() {
+            let r = size_cycle(id, c, lookup, &SizingConfig::default()).unwrap();
+            assert!(r.is_none());
+        }
+        let only_p = |a: &Address| (p.pool == *a).then_some(&p);
+        let (id, c) = index.iter().next().unwrap();
+        assert!(matches!(
+            size_cycle(id, c, only_p, &SizingConfig::default()),
+            Err(SizingError::MissingPool { .. })
+        ));
+    }
+}
