@@ -7,6 +7,7 @@ mod error;
 mod v2;
 mod v3;
 mod v4;
+mod wide;
 
 pub use error::{Result, SwapError};
 pub use v2::{V2Fee, get_amount_in, get_amount_out};

@@ -2,7 +2,11 @@
 
 use alloy_primitives::U256;
 
-use crate::{Result, SwapError};
+use crate::{
+    Result, SwapError,
+    v3::full_math::low_u128,
+    wide::{checked_mul, div_rem},
+};
 
 /// The swap fee of a V2-style pair as the fraction of the input that counts after the fee:
 /// `amountIn * numerator / denominator`.
@@ -71,17 +75,78 @@ pub fn get_amount_out(
         return Err(SwapError::ZeroReserves { reserve_in, reserve_out });
     }
     let overflow = || SwapError::overflow("getAmountOut");
+    if let (Some(a), Some(r_in), Some(r_out)) =
+        (low_u128(amount_in), low_u128(reserve_in), low_u128(reserve_out))
+    {
+        // Every pair's reserves are uint112: the same formula on fixed-size limbs.
+        return amount_out_128(a, r_in, r_out, fee).ok_or_else(overflow);
+    }
     let amount_in_with_fee =
-        amount_in.checked_mul(U256::from(fee.numerator)).ok_or_else(overflow)?;
-    let numerator = amount_in_with_fee.checked_mul(reserve_out).ok_or_else(overflow)?;
-    let denominator = reserve_in
-        .checked_mul(U256::from(fee.denominator))
+        checked_mul(amount_in, U256::from(fee.numerator)).ok_or_else(overflow)?;
+    let numerator = checked_mul(amount_in_with_fee, reserve_out).ok_or_else(overflow)?;
+    let denominator = checked_mul(reserve_in, U256::from(fee.denominator))
         .and_then(|r| r.checked_add(amount_in_with_fee))
         .ok_or_else(overflow)?;
     // Nonzero: reserve_in and the fee denominator are.
-    numerator
-        .checked_div(denominator)
-        .ok_or(SwapError::DivisionByZero { operation: "getAmountOut" })
+    if denominator.is_zero() {
+        return Err(SwapError::DivisionByZero { operation: "getAmountOut" });
+    }
+    Ok(div_rem(numerator, denominator).0)
+}
+
+/// [`get_amount_out`]'s formula for operands below 2^128 (nonzero reserves and input, a
+/// checked fee); `None` where it overflows 256 bits (the library's `SafeMath` reverts).
+#[inline]
+fn amount_out_128(
+    amount_in: u128,
+    reserve_in: u128,
+    reserve_out: u128,
+    fee: V2Fee,
+) -> Option<U256> {
+    // amountIn · n < 2^160 and reserveIn · d + amountIn · n < 2^161: three limbs each.
+    let with_fee = mul_128_by_32(amount_in, fee.numerator);
+    let scaled_reserve = mul_128_by_32(reserve_in, fee.denominator);
+    let mut denominator = [0u64; 4];
+    let mut carry = false;
+    for i in 0..3 {
+        let (sum, c1) = scaled_reserve[i].overflowing_add(with_fee[i]);
+        let (sum, c2) = sum.overflowing_add(u64::from(carry));
+        denominator[i] = sum;
+        carry = c1 | c2;
+    }
+    denominator[3] = u64::from(carry);
+    // numerator = amountIn · n · reserveOut: 3 × 2 limbs, must fit 4.
+    let numerator = mul_3x2(&with_fee, reserve_out);
+    if numerator[4] != 0 {
+        return None;
+    }
+    let numerator = U256::from_limbs([numerator[0], numerator[1], numerator[2], numerator[3]]);
+    Some(div_rem(numerator, U256::from_limbs(denominator)).0)
+}
+
+/// `x · y` as three limbs.
+#[inline]
+fn mul_128_by_32(x: u128, y: u32) -> [u64; 3] {
+    let low = u128::from(x as u64) * u128::from(y);
+    let high = (x >> 64) * u128::from(y) + (low >> 64);
+    [low as u64, high as u64, (high >> 64) as u64]
+}
+
+/// `x · y` as five limbs.
+#[inline]
+fn mul_3x2(x: &[u64; 3], y: u128) -> [u64; 5] {
+    let y = [y as u64, (y >> 64) as u64];
+    let mut r = [0u64; 5];
+    for (i, &a) in x.iter().enumerate() {
+        let mut carry = 0u64;
+        for (j, &b) in y.iter().enumerate() {
+            let t = u128::from(a) * u128::from(b) + u128::from(r[i + j]) + u128::from(carry);
+            r[i + j] = t as u64;
+            carry = (t >> 64) as u64;
+        }
+        r[i + 2] = carry;
+    }
+    r
 }
 
 /// The input needed to receive exactly `amount_out` from reserves `reserve_in`/`reserve_out`
@@ -112,17 +177,15 @@ pub fn get_amount_in(
         return Err(SwapError::InsufficientReserve { amount_out, reserve_out });
     }
     let overflow = || SwapError::overflow("getAmountIn");
-    let numerator = reserve_in
-        .checked_mul(amount_out)
-        .and_then(|n| n.checked_mul(U256::from(fee.denominator)))
+    let numerator = checked_mul(reserve_in, amount_out)
+        .and_then(|n| checked_mul(n, U256::from(fee.denominator)))
         .ok_or_else(overflow)?;
     let denominator =
-        (reserve_out - amount_out).checked_mul(U256::from(fee.numerator)).ok_or_else(overflow)?;
-    numerator
-        .checked_div(denominator)
-        .ok_or(SwapError::DivisionByZero { operation: "getAmountIn" })?
-        .checked_add(U256::from(1))
-        .ok_or_else(overflow)
+        checked_mul(reserve_out - amount_out, U256::from(fee.numerator)).ok_or_else(overflow)?;
+    if denominator.is_zero() {
+        return Err(SwapError::DivisionByZero { operation: "getAmountIn" });
+    }
+    div_rem(numerator, denominator).0.checked_add(U256::from(1)).ok_or_else(overflow)
 }
 
 #[cfg(test)]
@@ -215,6 +278,40 @@ mod tests {
         let adjusted_in = balance_in * U256::from(1000) - amount_in * U256::from(3);
         let adjusted_out = balance_out * U256::from(1000);
         adjusted_in * adjusted_out >= reserve_in * reserve_out * U256::from(1_000_000)
+    }
+
+    /// `getAmountOut` in plain 256-bit arithmetic, the library's formula.
+    fn reference_amount_out(
+        amount_in: U256,
+        reserve_in: U256,
+        reserve_out: U256,
+        fee: V2Fee,
+    ) -> Option<U256> {
+        let with_fee = amount_in.checked_mul(U256::from(fee.numerator))?;
+        let numerator = with_fee.checked_mul(reserve_out)?;
+        let denominator =
+            reserve_in.checked_mul(U256::from(fee.denominator))?.checked_add(with_fee)?;
+        Some(numerator / denominator)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// The 128-bit path and the general one give the library's 256-bit result, for
+        /// operands of any size and any fee.
+        #[test]
+        fn amount_out_is_the_256_bit_formula(
+            a: [u64; 4], r_in: [u64; 4], r_out: [u64; 4],
+            bits in (1usize..=256, 1usize..=256, 1usize..=256),
+            numerator: u32, extra: u32,
+        ) {
+            let size = |l: [u64; 4], b: usize| (U256::from_limbs(l) >> (256 - b)) | U256::from(1);
+            let (a, r_in, r_out) = (size(a, bits.0), size(r_in, bits.1), size(r_out, bits.2));
+            let Ok(fee) = V2Fee::new(numerator, numerator.saturating_add(extra)) else {
+                return Ok(());
+            };
+            prop_assert_eq!(get_amount_out(a, r_in, r_out, fee).ok(), reference_amount_out(a, r_in, r_out, fee));
+        }
     }
 
     proptest! {

@@ -263,6 +263,16 @@ pub(crate) fn compute_swap_step_v4(
     }
     let zero_for_one = current >= target;
     let exact_in = !amount_remaining.is_negative();
+    if current == target && !current.is_zero() && (exact_in || fee_pips != MAX_SWAP_FEE) {
+        // A step of no length: all amounts zero at the target (an exact output at a 100 % fee
+        // still reverts, below).
+        return Ok(SwapStep {
+            sqrt_ratio_next_x96: target,
+            amount_in: U256::ZERO,
+            amount_out: U256::ZERO,
+            fee_amount: U256::ZERO,
+        });
+    }
     let remaining = amount_remaining.unsigned_abs();
     let fee = U256::from(fee_pips);
     let one_less_fee = U256::from(MAX_SWAP_FEE - fee_pips);

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{U256, U512};
 
-use crate::{Result, SwapError};
+use crate::{Result, SwapError, wide};
 
 /// `FullMath.mulDiv`: `⌊a·b / denominator⌋` with the product held in 512 bits.
 ///
@@ -74,34 +74,13 @@ fn mul_div_rem(a: U256, b: U256, denominator: U256) -> Result<(U256, U256)> {
     if denominator.is_zero() {
         return Err(SwapError::DivisionByZero { operation: "mulDiv" });
     }
-    if let (Some(a), Some(b)) = (low_u128(a), low_u128(b)) {
-        // The product fits 256 bits; in 128 when the high halves of the factors allow it.
-        if let (Some(product), Some(d)) = (a.checked_mul(b), low_u128(denominator)) {
-            let q = product / d;
-            return Ok((U256::from(q), U256::from(product - q * d)));
-        }
-        return Ok(div_rem(U256::from(a) * U256::from(b), denominator));
+    if let (Some(a), Some(b), Some(d)) = (low_u128(a), low_u128(b), low_u128(denominator))
+        && let Some(product) = a.checked_mul(b)
+    {
+        let q = product / d;
+        return Ok((U256::from(q), U256::from(product - q * d)));
     }
-    if let Some(product) = a.checked_mul(b) {
-        return Ok(div_rem(product, denominator));
-    }
-    mul_div_rem_512(a, b, denominator)
-}
-
-/// [`mul_div_rem`] when `a·b` needs 512 bits.
-#[inline(never)]
-fn mul_div_rem_512(a: U256, b: U256, denominator: U256) -> Result<(U256, U256)> {
-    let product: U512 = a.widening_mul(b);
-    let (q, r) = product.div_rem(U512::from(denominator));
-    let q_limbs = q.as_limbs();
-    if q_limbs[4..].iter().any(|&l| l != 0) {
-        return Err(SwapError::overflow("mulDiv"));
-    }
-    let r_limbs = r.as_limbs();
-    Ok((
-        U256::from_limbs([q_limbs[0], q_limbs[1], q_limbs[2], q_limbs[3]]),
-        U256::from_limbs([r_limbs[0], r_limbs[1], r_limbs[2], r_limbs[3]]),
-    ))
+    wide::mul_div_rem(a, b, denominator).ok_or(SwapError::overflow("mulDiv"))
 }
 
 /// `x.div_rem(y)` for a nonzero `y`, in native 128-bit arithmetic when both fit.
@@ -112,7 +91,7 @@ pub(crate) fn div_rem(x: U256, y: U256) -> (U256, U256) {
             let q = x / y;
             (U256::from(q), U256::from(x - q * y))
         }
-        _ => x.div_rem(y),
+        _ => wide::div_rem(x, y),
     }
 }
 

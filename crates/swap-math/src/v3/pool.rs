@@ -11,7 +11,7 @@ use super::{
         MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, get_sqrt_ratio_at_tick,
         get_tick_at_sqrt_ratio,
     },
-    ticks::{next_initialized_tick_within_one_word, quoter_v2_ticks_crossed},
+    ticks::{TickCursor, quoter_v2_ticks_crossed},
 };
 use crate::{Result, SwapError};
 
@@ -147,14 +147,11 @@ impl V3State {
             fee_amount: U256::ZERO,
             ticks_crossed: 0,
         };
+        let mut cursor = TickCursor::new(&self.ticks, zero_for_one);
         while !walk.remaining.is_zero() && walk.price != limit {
             let step_start = walk.price;
-            let (found, liquidity_net) = next_initialized_tick_within_one_word(
-                &self.ticks,
-                walk.tick,
-                self.tick_spacing,
-                zero_for_one,
-            )?;
+            let (found, liquidity_net) =
+                cursor.next_initialized_tick_within_one_word(walk.tick, self.tick_spacing)?;
             // The bitmap knows nothing of the tick bounds.
             let tick_next = found.clamp(MIN_TICK, MAX_TICK);
             let coverage = self.coverage(walk.tick, tick_next, zero_for_one)?;

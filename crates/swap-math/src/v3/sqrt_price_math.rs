@@ -5,8 +5,8 @@
 
 use alloy_primitives::U256;
 
-use super::full_math::{div_rounding_up, mul_div, mul_div_q96, mul_div_rounding_up};
-use crate::{Result, SwapError};
+use super::full_math::{div_rem, div_rounding_up, mul_div, mul_div_q96, mul_div_rounding_up};
+use crate::{Result, SwapError, wide};
 
 /// `2^96`, `FixedPoint96.Q96`.
 const Q96: U256 = U256::from_limbs([0, 1 << 32, 0, 0]);
@@ -39,11 +39,13 @@ pub fn get_next_sqrt_price_from_amount0_rounding_up(
             // `uint160(…)`; truncate the same way.
             return mul_div_rounding_up(numerator1, sqrt_price_x96, denominator).map(truncate_160);
         }
-        let quotient = numerator1
-            .checked_div(sqrt_price_x96)
-            .ok_or(SwapError::DivisionByZero {
+        if sqrt_price_x96.is_zero() {
+            return Err(SwapError::DivisionByZero {
                 operation: "getNextSqrtPriceFromAmount0RoundingUp",
-            })?
+            });
+        }
+        let quotient = div_rem(numerator1, sqrt_price_x96)
+            .0
             .checked_add(amount)
             .ok_or(SwapError::overflow("getNextSqrtPriceFromAmount0RoundingUp"))?;
         return Ok(truncate_160(div_rounding_up(numerator1, quotient)));
@@ -73,9 +75,12 @@ pub fn get_next_sqrt_price_from_amount1_rounding_down(
     let fits_160 = amount.bit_len() <= 160;
     if add {
         let quotient = if fits_160 {
-            (amount << 96_usize).checked_div(liquidity).ok_or(SwapError::DivisionByZero {
-                operation: "getNextSqrtPriceFromAmount1RoundingDown",
-            })?
+            if liquidity.is_zero() {
+                return Err(SwapError::DivisionByZero {
+                    operation: "getNextSqrtPriceFromAmount1RoundingDown",
+                });
+            }
+            div_rem(amount << 96_usize, liquidity).0
         } else {
             mul_div(amount, Q96, liquidity)?
         };
@@ -161,12 +166,19 @@ pub fn get_amount0_delta(
     if a.is_zero() {
         return Err(SwapError::PriceExhausted { operation: "getAmount0Delta" });
     }
-    let numerator1 = U256::from(liquidity) << 96_usize;
     let numerator2 = b - a;
+    if let Some(ab) = wide::checked_mul(a, b) {
+        // One division instead of two: ⌊⌊n/b⌋/a⌋ = ⌊n/(a·b)⌋, and ⌈⌈n/b⌉/a⌉ = ⌈n/(a·b)⌉,
+        // for n = liquidity · 2^96 · (b − a). Neither of the contract's steps can revert:
+        // n/b < liquidity · 2^96 < 2^224 since b − a < b.
+        let (q, inexact) = wide::mul_q96_div(liquidity, numerator2, ab);
+        return Ok(if round_up && inexact { q + U256::from(1) } else { q });
+    }
+    let numerator1 = U256::from(liquidity) << 96_usize;
     if round_up {
         Ok(div_rounding_up(mul_div_rounding_up(numerator1, numerator2, b)?, a))
     } else {
-        Ok(mul_div(numerator1, numerator2, b)? / a)
+        Ok(div_rem(mul_div(numerator1, numerator2, b)?, a).0)
     }
 }
 
@@ -335,6 +347,41 @@ mod tests {
         let up = get_amount0_delta(p1, p2, l1, true).unwrap();
         let down = get_amount0_delta(p1, p2, l1, false).unwrap();
         assert_eq!(up, down + U256::from(1));
+    }
+
+    /// `getAmount0Delta` as the contract computes it: two 512-bit divisions.
+    fn reference_amount0_delta(a: U256, b: U256, liquidity: u128, round_up: bool) -> Option<U256> {
+        use alloy_primitives::U512;
+        let (a, b) = if a > b { (b, a) } else { (a, b) };
+        if a.is_zero() {
+            return None;
+        }
+        let n = (U512::from(liquidity) << 96usize) * U512::from(b - a);
+        let (q, r) = n.div_rem(U512::from(b));
+        let q = if round_up && !r.is_zero() { q + U512::from(1u8) } else { q };
+        let (q2, r2) = q.div_rem(U512::from(a));
+        let q2 = if round_up && !r2.is_zero() { q2 + U512::from(1u8) } else { q2 };
+        Some(U256::from(q2))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+        /// The one-division `getAmount0Delta` equals the contract's two divisions, for prices
+        /// of any size (products above 2^256 take the two-division path).
+        #[test]
+        fn amount0_delta_is_the_two_division_one(
+            a: [u64; 4],
+            b: [u64; 4],
+            a_bits in 1usize..=256,
+            b_bits in 1usize..=256,
+            liquidity: u128,
+            round_up: bool,
+        ) {
+            let (a, b) = (U256::from_limbs(a) >> (256 - a_bits), U256::from_limbs(b) >> (256 - b_bits));
+            let want = reference_amount0_delta(a, b, liquidity, round_up);
+            prop_assert_eq!(get_amount0_delta(a, b, liquidity, round_up).ok(), want);
+        }
     }
 
     proptest! {

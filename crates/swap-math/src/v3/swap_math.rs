@@ -48,6 +48,17 @@ pub fn compute_swap_step(
         return Err(SwapError::InvalidFee { fee: fee_pips });
     }
     let (current, target) = (sqrt_ratio_current_x96, sqrt_ratio_target_x96);
+    if current == target && !current.is_zero() {
+        // A step of no length (a swap starting exactly on the tick it searched from): the
+        // contract's amounts are all zero and it ends at the target, whatever the direction
+        // and the amount. (A zero price reverts in getAmount0Delta: left to the general path.)
+        return Ok(SwapStep {
+            sqrt_ratio_next_x96: target,
+            amount_in: U256::ZERO,
+            amount_out: U256::ZERO,
+            fee_amount: U256::ZERO,
+        });
+    }
     let zero_for_one = current >= target;
     let exact_in = !amount_remaining.is_negative();
     // uint256(amountRemaining) / uint256(-amountRemaining) (2^255 for int256's minimum).
@@ -236,6 +247,48 @@ mod tests {
             compute_swap_step(U256::from(1) << 96, U256::from(1) << 95, 1, I256::ONE, 1_000_000),
             Err(SwapError::InvalidFee { fee: 1_000_000 })
         );
+    }
+
+    /// A step of no length gives zeros at the target: the contract's getAmount0Delta and
+    /// getAmount1Delta of equal prices are 0 (rounded either way), so are the fee's
+    /// mulDivRoundingUp(0, …) and the fee of a reached target.
+    #[test]
+    fn a_step_of_no_length_is_zero() {
+        for price in [MIN_SQRT_RATIO, U256::from(1) << 96, MAX_SQRT_RATIO - U256::from(1)] {
+            for round_up in [false, true] {
+                for liquidity in [0, 1, u128::MAX] {
+                    assert_eq!(
+                        get_amount0_delta(price, price, liquidity, round_up),
+                        Ok(U256::ZERO)
+                    );
+                    assert_eq!(
+                        get_amount1_delta(price, price, liquidity, round_up),
+                        Ok(U256::ZERO)
+                    );
+                }
+            }
+            assert_eq!(
+                mul_div_rounding_up(U256::ZERO, U256::from(3000), U256::from(997_000)),
+                Ok(U256::ZERO)
+            );
+            for remaining in [I256::ONE, -I256::ONE, I256::MAX, I256::MIN + I256::ONE] {
+                for (liquidity, fee) in
+                    [(1u128, 0u32), (u128::MAX, 999_999), (10u128.pow(20), 3000)]
+                {
+                    let step = compute_swap_step(price, price, liquidity, remaining, fee).unwrap();
+                    assert_eq!(
+                        step,
+                        SwapStep {
+                            sqrt_ratio_next_x96: price,
+                            amount_in: U256::ZERO,
+                            amount_out: U256::ZERO,
+                            fee_amount: U256::ZERO
+                        }
+                    );
+                }
+            }
+        }
+        assert!(compute_swap_step(U256::ZERO, U256::ZERO, 1, I256::ONE, 3000).is_err());
     }
 
     proptest! {

@@ -1,6 +1,6 @@
 //! `TickMath` of v3-core 1.0.1: sqrt prices (Q64.96) of ticks and ticks of sqrt prices.
 
-use alloy_primitives::{I256, U256};
+use alloy_primitives::U256;
 
 use crate::{Result, SwapError};
 
@@ -40,16 +40,13 @@ const RATIOS: [u128; 19] = [
 ];
 
 /// `log_sqrt(1.0001)(2)` in Q128.128 (`255738958999603826347141` in the contract).
-const LOG_SQRT10001_FACTOR: I256 =
-    I256::from_raw(U256::from_limbs([0xa301_d710_5577_4c85, 0x3627, 0, 0]));
+const LOG_SQRT10001_FACTOR: u128 = 0x3627_a301_d710_5577_4c85;
 /// The error bound subtracted for the lower tick candidate
 /// (`3402992956809132418596140100660247210`).
-const TICK_LOW_OFFSET: I256 =
-    I256::from_raw(U256::from_limbs([0x5af0_12a1_9d00_3aaa, 0x028f_6481_ab7f_045a, 0, 0]));
+const TICK_LOW_OFFSET: u128 = 0x028f_6481_ab7f_045a_5af0_12a1_9d00_3aaa;
 /// The error bound added for the upper tick candidate
 /// (`291339464771989622907027621153398088495`).
-const TICK_HIGH_OFFSET: I256 =
-    I256::from_raw(U256::from_limbs([0x455e_2607_99a0_632f, 0xdb2d_f09e_8195_9a81, 0, 0]));
+const TICK_HIGH_OFFSET: u128 = 0xdb2d_f09e_8195_9a81_455e_2607_99a0_632f;
 
 /// `TickMath.getSqrtRatioAtTick`: `sqrt(1.0001^tick) · 2^96`, rounded up, as a Q64.96 that
 /// fits 160 bits.
@@ -112,34 +109,61 @@ pub fn get_tick_at_sqrt_ratio(sqrt_price_x96: U256) -> Result<i32> {
     if sqrt_price_x96 < MIN_SQRT_RATIO || sqrt_price_x96 >= MAX_SQRT_RATIO {
         return Err(SwapError::SqrtPriceOutOfRange { sqrt_price_x96 });
     }
-    let ratio = sqrt_price_x96 << 32_usize;
-    // ratio ≥ 2^64 > 0, so bit_len ≥ 1; msb ≤ 191.
-    let msb = ratio.bit_len() - 1;
-    // Normalized to [2^127, 2^128): fits u128.
-    let normalized = if msb >= 128 { ratio >> (msb - 127) } else { ratio << (127 - msb) };
-    let limbs = normalized.as_limbs();
-    let mut r = (u128::from(limbs[1]) << 64) | u128::from(limbs[0]);
-    // The integer part of log2; the 64 fraction bits are filled below.
-    let mut log_2 = (msb as i128 - 128) << 64;
-    for bit in (50..=63).rev() {
-        // r := r² >> 127 (129 bits at most); f := its bit 128; r >>= f.
+    // The price is below 2^160: a u128 and a 32-bit high limb. The contract's `ratio` is the
+    // price << 32, `msb` its highest set bit (≥ 64 since the price is ≥ 2^32), and `r` the
+    // ratio shifted so that bit lands on bit 127: the price's top bit on bit 127.
+    let l = sqrt_price_x96.as_limbs();
+    let (low, high) = ((u128::from(l[1]) << 64) | u128::from(l[0]), l[2]);
+    let (msb, mut r) = if high == 0 {
+        let lz = low.leading_zeros();
+        (159 - lz, low << lz)
+    } else {
+        // 1..=32 bits above the low 128.
+        let k = 64 - high.leading_zeros();
+        (159 + k, (low >> k) | (u128::from(high) << (128 - k)))
+    };
+    // The integer part of log2 in Q64.64; the 14 fraction bits the contract computes below.
+    let mut fraction = 0u64;
+    for _ in 50..=63 {
+        // r := r² >> 127 (129 bits at most); f := its bit 128; r >>= f. The bits f, from
+        // bit 63 down to bit 50, are log_2's fraction.
         let (hi, lo) = widening_square(r);
         let f = hi >> 127;
         r = if f == 1 { hi } else { (hi << 1) | (lo >> 127) };
-        log_2 |= (f as i128) << bit;
+        fraction = (fraction << 1) | f as u64;
     }
-    // |log_2| < 2^71 and the factor < 2^78, so the product and the offsets stay far inside
-    // int256 and the wrapping operations never wrap; the shifted results are ticks within
-    // ±887273, so their low limb holds them.
-    let log_sqrt10001 = I256::from_raw(sign_extend(log_2)).wrapping_mul(LOG_SQRT10001_FACTOR);
-    let low = log_sqrt10001.wrapping_sub(TICK_LOW_OFFSET).asr(128);
-    let high = log_sqrt10001.wrapping_add(TICK_HIGH_OFFSET).asr(128);
-    let tick_low = low.into_raw().as_limbs()[0] as i64 as i32;
-    let tick_high = high.into_raw().as_limbs()[0] as i64 as i32;
+    let log_2 = ((i128::from(msb) - 128) << 64) | (i128::from(fraction) << 50);
+    // log_sqrt10001 = log_2 · 255738958999603826347141 in int256: |log_2| < 2^71 and the
+    // factor < 2^78, so the product is below 2^149 in magnitude; kept as a two's-complement
+    // (high, low) pair of 128-bit halves. Adding the offsets (< 2^128) and the arithmetic
+    // shift by 128 are then a borrow into the high half and the high half itself, a tick
+    // within ±887273 (the contract's int24 cast keeps it).
+    let (mut hi, mut lo) = mul_wide_128(log_2.unsigned_abs(), LOG_SQRT10001_FACTOR);
+    if log_2 < 0 {
+        // Two's-complement negation of the 256-bit product.
+        let (nlo, carry) = (!lo).overflowing_add(1);
+        (hi, lo) = ((!hi).wrapping_add(u128::from(carry)), nlo);
+    }
+    let (_, borrow) = lo.overflowing_sub(TICK_LOW_OFFSET);
+    let tick_low = hi.wrapping_sub(u128::from(borrow)) as i128 as i32;
+    let (_, carry) = lo.overflowing_add(TICK_HIGH_OFFSET);
+    let tick_high = hi.wrapping_add(u128::from(carry)) as i128 as i32;
     if tick_low == tick_high {
         return Ok(tick_low);
     }
     Ok(if get_sqrt_ratio_at_tick(tick_high)? <= sqrt_price_x96 { tick_high } else { tick_low })
+}
+
+/// `a · b` as `(high, low)` 128-bit halves.
+#[inline]
+const fn mul_wide_128(a: u128, b: u128) -> (u128, u128) {
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    let (low, cross1, cross2, high) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // The middle 64-bit column with the carry out of the low one: below 3 · 2^64.
+    let mid = (low >> 64) + (cross1 & LOW) + (cross2 & LOW);
+    (high + (cross1 >> 64) + (cross2 >> 64) + (mid >> 64), (mid << 64) | (low & LOW))
 }
 
 /// `x²` as `(high, low)` 128-bit halves.
@@ -151,14 +175,9 @@ const fn widening_square(x: u128) -> (u128, u128) {
     (high + (mid >> 63) + carry as u128, low)
 }
 
-/// An `i128` as the raw bits of an `int256`.
-const fn sign_extend(x: i128) -> U256 {
-    let ext = if x < 0 { u64::MAX } else { 0 };
-    U256::from_limbs([x as u64, (x >> 64) as u64, ext, ext])
-}
-
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::I256;
     use proptest::prelude::*;
 
     use super::*;
@@ -173,10 +192,9 @@ mod tests {
         assert_eq!(get_sqrt_ratio_at_tick(MIN_TICK), Ok(MIN_SQRT_RATIO));
         assert_eq!(get_sqrt_ratio_at_tick(MAX_TICK), Ok(MAX_SQRT_RATIO));
         assert_eq!(get_sqrt_ratio_at_tick(0), Ok(U256::from(1) << 96));
-        let int = |s: &str| I256::from_dec_str(s).unwrap();
-        assert_eq!(LOG_SQRT10001_FACTOR, int("255738958999603826347141"));
-        assert_eq!(TICK_LOW_OFFSET, int("3402992956809132418596140100660247210"));
-        assert_eq!(TICK_HIGH_OFFSET, int("291339464771989622907027621153398088495"));
+        assert_eq!(LOG_SQRT10001_FACTOR, 255_738_958_999_603_826_347_141);
+        assert_eq!(TICK_LOW_OFFSET, 3_402_992_956_809_132_418_596_140_100_660_247_210);
+        assert_eq!(TICK_HIGH_OFFSET, 291_339_464_771_989_622_907_027_621_153_398_088_495);
     }
 
     #[test]
@@ -243,7 +261,43 @@ mod tests {
             if tick > MIN_TICK {
                 assert_eq!(get_tick_at_sqrt_ratio(p - U256::from(1)), Ok(tick - 1));
             }
+            for q in [p, p + U256::from(1), p - U256::from(1), p + (p >> 20usize)] {
+                assert_eq!(get_tick_at_sqrt_ratio(q), reference_tick_at_sqrt_ratio(q), "{q}");
+            }
         }
+    }
+
+    /// The contract's `getTickAtSqrtRatio` as first ported, in `int256` arithmetic.
+    fn reference_tick_at_sqrt_ratio(sqrt_price_x96: U256) -> Result<i32> {
+        if sqrt_price_x96 < MIN_SQRT_RATIO || sqrt_price_x96 >= MAX_SQRT_RATIO {
+            return Err(SwapError::SqrtPriceOutOfRange { sqrt_price_x96 });
+        }
+        let ratio = sqrt_price_x96 << 32_usize;
+        let msb = ratio.bit_len() - 1;
+        let normalized = if msb >= 128 { ratio >> (msb - 127) } else { ratio << (127 - msb) };
+        let limbs = normalized.as_limbs();
+        let mut r = U256::from((u128::from(limbs[1]) << 64) | u128::from(limbs[0]));
+        let mut log_2 = I256::try_from(msb as i64 - 128).unwrap() << 64;
+        for bit in (50..=63).rev() {
+            r = (r * r) >> 127_usize;
+            let f = r >> 128_usize;
+            log_2 |= I256::from_raw(f) << bit;
+            r >>= f.to::<usize>();
+        }
+        let int = |x: u128| -> I256 { I256::try_from(x).unwrap() };
+        let log_sqrt10001: I256 = log_2 * int(LOG_SQRT10001_FACTOR);
+        let low = (log_sqrt10001 - int(TICK_LOW_OFFSET)).asr(128);
+        let high = (log_sqrt10001 + int(TICK_HIGH_OFFSET)).asr(128);
+        let tick_low = i32::try_from(low.as_i64()).unwrap();
+        let tick_high = i32::try_from(high.as_i64()).unwrap();
+        if tick_low == tick_high {
+            return Ok(tick_low);
+        }
+        Ok(if reference_sqrt_ratio_at_tick(tick_high) <= sqrt_price_x96 {
+            tick_high
+        } else {
+            tick_low
+        })
     }
 
     /// The contract's `getSqrtRatioAtTick` as first ported, in 256-bit arithmetic throughout.
@@ -315,6 +369,18 @@ mod tests {
             if tick + 1 < MAX_TICK {
                 prop_assert_eq!(get_tick_at_sqrt_ratio(next - U256::from(1)), Ok(tick));
             }
+        }
+
+        #[test]
+        fn tick_at_sqrt_ratio_is_the_int256_port(limbs in any::<[u64; 3]>(), bits in 1usize..=160) {
+            let raw = U256::from_limbs([limbs[0], limbs[1], limbs[2], 0]) >> (192 - bits);
+            prop_assert_eq!(get_tick_at_sqrt_ratio(raw), reference_tick_at_sqrt_ratio(raw));
+        }
+
+        #[test]
+        fn mul_wide_128_is_exact(a: u128, b: u128) {
+            let (high, low) = mul_wide_128(a, b);
+            prop_assert_eq!((U256::from(high) << 128_usize) | U256::from(low), U256::from(a) * U256::from(b));
         }
 
         #[test]

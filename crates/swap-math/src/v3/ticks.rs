@@ -26,22 +26,14 @@ const WORD: i32 = 256;
 /// `tick_spacing`.
 ///
 /// [`V3State::swap`]: crate::V3State::swap
-#[inline]
+#[cfg(test)]
 pub(crate) fn next_initialized_tick_within_one_word<V: Copy>(
     ticks: &BTreeMap<i32, V>,
     tick: i32,
     tick_spacing: i32,
     lte: bool,
 ) -> Result<(i32, Option<V>)> {
-    let compressed = tick.div_euclid(tick_spacing);
-    let (lower, upper, boundary) = if lte {
-        let word_start = compressed.div_euclid(WORD) * WORD;
-        (word_start * tick_spacing, compressed * tick_spacing, word_start * tick_spacing)
-    } else {
-        let next = compressed + 1;
-        let word_end = next.div_euclid(WORD) * WORD + (WORD - 1);
-        (next * tick_spacing, word_end * tick_spacing, word_end * tick_spacing)
-    };
+    let (lower, upper, boundary) = word_bounds(tick, tick_spacing, lte);
     // One-sided ranges: the map's search then descends toward one end only.
     let found = if lte {
         ticks.range(..=upper).next_back().filter(|&(&t, _)| t >= lower)
@@ -54,6 +46,105 @@ pub(crate) fn next_initialized_tick_within_one_word<V: Copy>(
         }
         Some((&t, &v)) => Ok((t, Some(v))),
         None => Ok((boundary, None)),
+    }
+}
+
+/// `next_initialized_tick_within_one_word` for the successive steps of one swap, in one
+/// direction: a map iterator kept between the steps instead of a new search per step.
+///
+/// A swap's searches move one way: going down (`lte`), each step's search starts at or below
+/// the previous one's, and everything the iterator skips lies above the new start, so the
+/// next key it yields is the one a fresh search would find. A search that starts beyond the
+/// iterator's position (a state whose tick was not the price's, say) restarts it.
+pub(crate) struct TickCursor<'a, V> {
+    ticks: &'a BTreeMap<i32, V>,
+    lte: bool,
+    /// The iterator yields keys at or below `bound` (`lte`) or at or above it, nearest first.
+    bound: i32,
+    iter: Option<std::collections::btree_map::Range<'a, i32, V>>,
+    /// The next key of `iter`, taken from it and not yet passed.
+    peeked: Option<(i32, V)>,
+}
+
+impl<'a, V: Copy> TickCursor<'a, V> {
+    pub(crate) const fn new(ticks: &'a BTreeMap<i32, V>, lte: bool) -> Self {
+        Self { ticks, lte, bound: 0, iter: None, peeked: None }
+    }
+
+    /// `TickBitmap.nextInitializedTickWithinOneWord(tick, tick_spacing, lte)`: the next
+    /// initialized tick at or below `tick` (`lte`) or above it, within the bitmap word of
+    /// `tick`'s compressed position; or the word's last position in that direction,
+    /// uninitialized. Returns the tick and, when it is initialized, its value in the map.
+    ///
+    /// # Errors
+    /// [`SwapError::UnalignedTick`] when the map holds a tick in the word that is not a
+    /// multiple of `tick_spacing`.
+    #[inline]
+    pub(crate) fn next_initialized_tick_within_one_word(
+        &mut self,
+        tick: i32,
+        tick_spacing: i32,
+    ) -> Result<(i32, Option<V>)> {
+        let (lower, upper, boundary) = word_bounds(tick, tick_spacing, self.lte);
+        let found = if self.lte {
+            // The greatest key ≤ upper, if it is ≥ lower.
+            if self.iter.is_none() || upper > self.bound {
+                self.iter = Some(self.ticks.range(..=upper));
+                self.peeked = None;
+            }
+            self.bound = upper;
+            loop {
+                if self.peeked.is_none() {
+                    self.peeked =
+                        self.iter.as_mut().and_then(|i| i.next_back()).map(|(&t, &v)| (t, v));
+                }
+                match self.peeked {
+                    Some((t, _)) if t > upper => self.peeked = None,
+                    _ => break,
+                }
+            }
+            self.peeked.filter(|&(t, _)| t >= lower)
+        } else {
+            // The least key ≥ lower, if it is ≤ upper.
+            if self.iter.is_none() || lower < self.bound {
+                self.iter = Some(self.ticks.range(lower..));
+                self.peeked = None;
+            }
+            self.bound = lower;
+            loop {
+                if self.peeked.is_none() {
+                    self.peeked =
+                        self.iter.as_mut().and_then(Iterator::next).map(|(&t, &v)| (t, v));
+                }
+                match self.peeked {
+                    Some((t, _)) if t < lower => self.peeked = None,
+                    _ => break,
+                }
+            }
+            self.peeked.filter(|&(t, _)| t <= upper)
+        };
+        match found {
+            Some((t, _)) if t % tick_spacing != 0 => {
+                Err(SwapError::UnalignedTick { tick: t, tick_spacing })
+            }
+            Some((t, v)) => Ok((t, Some(v))),
+            None => Ok((boundary, None)),
+        }
+    }
+}
+
+/// The inclusive tick range `(lower, upper)` a search from `tick` covers and the word
+/// boundary it returns when that range holds no initialized tick.
+#[inline]
+fn word_bounds(tick: i32, tick_spacing: i32, lte: bool) -> (i32, i32, i32) {
+    let compressed = tick.div_euclid(tick_spacing);
+    if lte {
+        let word_start = compressed.div_euclid(WORD) * WORD;
+        (word_start * tick_spacing, compressed * tick_spacing, word_start * tick_spacing)
+    } else {
+        let next = compressed + 1;
+        let word_end = next.div_euclid(WORD) * WORD + (WORD - 1);
+        (next * tick_spacing, word_end * tick_spacing, word_end * tick_spacing)
     }
 }
 
@@ -149,6 +240,43 @@ mod tests {
             next(&bad, 60, 60, false),
             Err(SwapError::UnalignedTick { tick: 130, tick_spacing: 60 })
         );
+    }
+
+    /// The cursor answers every search of a sequence as a fresh search does, for sequences
+    /// that move one way (a swap) and that jump back (a restart).
+    #[test]
+    fn the_cursor_is_a_fresh_search() {
+        use rand::{Rng, SeedableRng, rngs::StdRng};
+        let mut rng = StdRng::seed_from_u64(7);
+        for _ in 0..300 {
+            let spacing = [1, 10, 60, 200][rng.random_range(0..4)];
+            let count = rng.random_range(0..60);
+            let map: BTreeMap<i32, i128> = (0..count)
+                .map(|_| {
+                    let t = rng.random_range(-2000..2000) * spacing;
+                    // An occasional unaligned key.
+                    (if rng.random_range(0..50) == 0 { t + 1 } else { t }, 1)
+                })
+                .collect();
+            for lte in [true, false] {
+                let mut cursor = TickCursor::new(&map, lte);
+                let mut tick = rng.random_range(-2000 * spacing..2000 * spacing);
+                for _ in 0..40 {
+                    let fresh = next_initialized_tick_within_one_word(&map, tick, spacing, lte);
+                    let kept = cursor.next_initialized_tick_within_one_word(tick, spacing);
+                    assert_eq!(kept, fresh, "tick {tick} spacing {spacing} lte {lte}");
+                    let Ok((next, _)) = fresh else { break };
+                    // Mostly as a swap moves (to the found tick, below it going down), at times
+                    // inside the range or back.
+                    tick = match rng.random_range(0..10) {
+                        0 => tick + rng.random_range(-3 * spacing..=3 * spacing),
+                        1 => rng.random_range(-2000 * spacing..2000 * spacing),
+                        _ if lte => next - 1,
+                        _ => next,
+                    };
+                }
+            }
+        }
     }
 
     #[test]
