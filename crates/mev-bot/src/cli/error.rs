@@ -3,7 +3,7 @@
 //! Messages never carry a secret: Redis and RPC URLs are passed through [`redact`] before they
 //! go into a message.
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use mev_bot::BotError;
 use mev_chain::{ChainError, redact};
 use mev_health_calc::HealthError;
@@ -132,6 +132,64 @@ pub(crate) enum CliError {
         /// Why the V2 read failed.
         v2: String,
     },
+    /// `--kind balancer-v2-…` was given but the address does not answer `getPoolId()` and
+    /// `getVault()` as a Balancer V2 pool does.
+    #[error("pool {pool} at block {block} is not a Balancer V2 pool: {reason}")]
+    NotBalancerPool {
+        /// The address given as `--pool`.
+        pool: Address,
+        /// The block read at.
+        block: u64,
+        /// What it answered.
+        reason: String,
+    },
+    /// The `PoolManager` emitted no `Initialize` event for the pool id up to the block: no such
+    /// Uniswap V4 pool (yet).
+    #[error(
+        "--pool-id {pool_id} is not a pool of PoolManager {pool_manager} at block {block}: no \
+         Initialize event for it up to that block"
+    )]
+    PoolNotInitialized {
+        /// The `--pool-id`.
+        pool_id: B256,
+        /// The `--pool-manager`.
+        pool_manager: Address,
+        /// The block read up to.
+        block: u64,
+    },
+    /// A Uniswap V4 pool's `Initialize` event does not decode, or its key does not hash to
+    /// the pool id.
+    #[error(
+        "the Initialize event of --pool-id {pool_id} from PoolManager {pool_manager}: {reason}"
+    )]
+    BadInitializeEvent {
+        /// The `--pool-id`.
+        pool_id: B256,
+        /// The `--pool-manager`.
+        pool_manager: Address,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A Uniswap V4 pool whose hooks may change a swap's amounts: not quotable locally.
+    #[error("cannot quote Uniswap V4 pool {pool_id}: {source}")]
+    HooksChangeSwap {
+        /// The pool id.
+        pool_id: B256,
+        /// The swap math's refusal ([`SwapError::HooksChangeSwap`]), naming the hooks and
+        /// their permission bits.
+        #[source]
+        source: SwapError,
+    },
+    /// A pool of three or more tokens (Balancer) quoted without `--token-out`.
+    #[error(
+        "cannot quote: pool {pool} trades {tokens} tokens; name the token out with --token-out"
+    )]
+    TokenOutNeeded {
+        /// The pool.
+        pool: Address,
+        /// How many tokens it trades.
+        tokens: usize,
+    },
     /// The pool cannot give the quote asked for: a token that is not the pool's, or a swap the
     /// pool would revert on.
     #[error("cannot quote: {source}")]
@@ -140,7 +198,7 @@ pub(crate) enum CliError {
         #[source]
         source: QuoteError,
     },
-    /// A Uniswap V3 quote needs initialized ticks beyond those loaded.
+    /// A Uniswap V3 or V4 quote needs initialized ticks beyond those loaded.
     #[error(
         "cannot quote through pool {pool} from the ticks loaded with --tick-words {tick_words}: \
          {source}; raise --tick-words"

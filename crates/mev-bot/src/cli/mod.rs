@@ -61,16 +61,21 @@ enum Command {
     /// "total_collateral_base": "...", "total_debt_base": "...", "liquidatable": true|false};
     /// without debt the health factor is 2^256-1. Needs Multicall3 at its canonical address.
     Health(health::HealthArgs),
-    /// Quote a swap through one Uniswap V2 pair or V3 pool, computed locally.
+    /// Quote a swap through one pool (Uniswap V2 and forks, V3, V4; Balancer V2 weighted and
+    /// composable stable), computed locally.
     ///
     /// Reads the pool's state at --block (default: the latest) through Multicall3 at its
-    /// canonical address into a reserve cache — a V3 pool's initialized ticks within
+    /// canonical address into a reserve cache — a V3 or V4 pool's initialized ticks within
     /// --tick-words bitmap words either side of the price — and computes the swap with the
-    /// pool's own integer math (mev-swap-math); no quoter contract is called. Without --kind
-    /// the pool is read as uniswap-v3, then as uniswap-v2. Prints one line: {"pool", "kind",
-    /// "block", "token_in", "token_out", "amount_in", "amount_out"} and the state after the
-    /// swap: "sqrt_price_x96_after", "tick_after", "liquidity_after", "ticks_crossed" (V3) or
-    /// "reserve0_after", "reserve1_after" (V2).
+    /// pool's own integer math (mev-swap-math); no quoter contract is called. A Balancer pool's
+    /// Vault and id are read from the pool (getVault, getPoolId); a V4 pool's key from its
+    /// Initialize event (eth_getLogs on the PoolManager, from block 0). Without --kind the pool
+    /// is read as uniswap-v3, then as uniswap-v2 (Balancer and V4 pools need --kind). Prints
+    /// one line: {"pool", "kind", "pool_id" (V4 and Balancer), "block", "token_in",
+    /// "token_out", "amount_in", "amount_out"} and the state after the swap:
+    /// "sqrt_price_x96_after", "tick_after", "liquidity_after", "ticks_crossed" (V3, V4),
+    /// "reserve0_after", "reserve1_after" (V2) or "balance_in_after", "balance_out_after"
+    /// (Balancer).
     Quote(quote::QuoteArgs),
     /// Rebuild a position cache from chain and print the report.
     ///
