@@ -4,6 +4,7 @@
 mod balancer;
 pub mod bindings;
 mod cache;
+mod discover;
 mod error;
 mod multicall;
 mod quote;
@@ -15,6 +16,11 @@ pub use balancer::{
     BalancerPoolType, BalancerV2Pool, BalancerV2State, ComposableStableState, TokenRate,
 };
 pub use cache::{Applied, ReserveCache, ReserveCacheConfig, read_pool};
+pub use discover::{
+    DEFAULT_MAX_BLOCK_RANGE, DiscoveredPool, Discovery, DiscoveryError, DiscoveryFilter,
+    DiscoveryOptions, Dropped, MinLiquidity, PoolSource, TokenMatch, discover_pools,
+    discover_pools_with,
+};
 pub use error::{ReserveError, Result};
 pub use multicall::RpcReserveSource;
 pub use quote::{PriceAfter, Quote, QuoteError, SwapSide};

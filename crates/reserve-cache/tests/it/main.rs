@@ -3,6 +3,7 @@
 mod balancer;
 mod cache;
 mod devnet;
+mod discover;
 mod execution;
 mod gated;
 mod quotes;
