@@ -17,7 +17,7 @@ pub mod telemetry;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-utils")))]
 pub mod testing;
 
-pub use config::{BotConfig, PipelineConfig, PoolConfig, PriceFeedConfig};
+pub use config::{BalancerPoolTypeConfig, BotConfig, PipelineConfig, PoolConfig, PriceFeedConfig};
 pub use error::{BotError, Result};
 pub use events::{BlockData, ChainEvent, LogFilter};
 pub use follow_config::FollowConfig;

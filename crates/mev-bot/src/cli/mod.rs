@@ -3,6 +3,7 @@
 
 mod args;
 mod decode;
+mod discover;
 mod error;
 mod follow;
 mod health;
@@ -52,6 +53,18 @@ enum Command {
     /// per log: {"address", "block_number", "transaction_hash", "log_index", "removed",
     /// "protocol", "event", "fields"}.
     Decode(decode::DecodeArgs),
+    /// Discover the pools factories created in a block range and write them as [[pools]]
+    /// entries of a configuration.
+    ///
+    /// Reads the creation events from --from-block to --to-block (default: the latest) with
+    /// eth_getLogs in ranges of --max-block-range blocks (halved when the node refuses one):
+    /// Uniswap V2 PairCreated, V3 PoolCreated, V4 Initialize, Balancer V2 PoolRegistered
+    /// (typed weighted or composable-stable by the PoolCreated events of the factories named,
+    /// else other). Keeps the pools whose tokens are all (--any-token: one) in the --token
+    /// list, and with --min-reserve / --min-liquidity those with that much at --to-block (one
+    /// Multicall3 batch at its canonical address). Writes the entries as TOML to standard
+    /// output or --output, and a one-line summary to standard error.
+    Discover(discover::DiscoverArgs),
     /// Print one user's health factor, computed locally from per-reserve chain data.
     ///
     /// Reads the user's balances in every reserve (AaveProtocolDataProvider.getUserReserveData),
@@ -136,6 +149,7 @@ pub(crate) fn main() -> ExitCode {
 fn dispatch(command: Command) -> Result<()> {
     match command {
         Command::Decode(args) => decode::decode(args),
+        Command::Discover(args) => discover::discover(args),
         Command::Health(args) => health::health(args),
         Command::Quote(args) => quote::quote(args),
         Command::Rebuild(args) => rebuild::rebuild(args),

@@ -3,6 +3,7 @@
 mod architecture;
 mod config_cli;
 mod decode_cli;
+mod discover_cli;
 mod faults;
 mod ha;
 mod health_cli;
