@@ -123,7 +123,7 @@ fn main() {
     let config = SizingConfig::default();
     let addresses: Vec<Address> = pools.iter().map(|p| p.0).collect();
     let mut per_block = Vec::new();
-    let (mut evaluated, mut found) = (0usize, 0usize);
+    let (mut evaluated, mut found, mut evaluations) = (0usize, 0usize, 0u64);
     for _block in 0..300 {
         // 500 logs: 80 % on the 20 hottest pools, the rest anywhere.
         let mut touched = Vec::with_capacity(500);
@@ -164,6 +164,7 @@ fn main() {
             let Some(cycle) = index.get(*id) else { continue };
             if let Ok(Some(arb)) = size_cycle(*id, cycle, |a| snapshots.get(a), &config) {
                 found += 1;
+                evaluations += u64::from(arb.evaluations);
                 black_box(arb);
             }
         }
@@ -173,9 +174,10 @@ fn main() {
     per_block.sort_unstable();
     let p = |q: f64| per_block[((per_block.len() - 1) as f64 * q) as usize];
     println!(
-        "300 blocks of 500 logs: {} cycles evaluated per block on average, {found} opportunities; \
-         per block p50 {:?}, p99 {:?}, max {:?}",
+        "300 blocks of 500 logs: {} cycles evaluated per block on average, {found} opportunities \
+         ({} quotes of the cycle each on average); per block p50 {:?}, p99 {:?}, max {:?}",
         evaluated / 300,
+        evaluations / found.max(1) as u64,
         p(0.50),
         p(0.99),
         per_block[per_block.len() - 1],

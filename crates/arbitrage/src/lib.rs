@@ -3,6 +3,7 @@
 #![deny(clippy::float_arithmetic)]
 
 mod cycles;
+mod estimate;
 mod sizing;
 
 pub use cycles::{Cycle, CycleId, CycleIndex, Hop, MAX_HOPS};
