@@ -30,7 +30,7 @@ pub fn get_next_sqrt_price_from_amount0_rounding_up(
         return Ok(sqrt_price_x96);
     }
     let numerator1 = U256::from(liquidity) << 96_usize;
-    let product = amount.checked_mul(sqrt_price_x96);
+    let product = wide::checked_mul(amount, sqrt_price_x96);
     if add {
         if let Some(product) = product
             && let Some(denominator) = numerator1.checked_add(product)
@@ -167,6 +167,10 @@ pub fn get_amount0_delta(
         return Err(SwapError::PriceExhausted { operation: "getAmount0Delta" });
     }
     let numerator2 = b - a;
+    if numerator2.is_zero() || liquidity == 0 {
+        // Both of the contract's quotients are 0.
+        return Ok(U256::ZERO);
+    }
     if let Some(ab) = wide::checked_mul(a, b) {
         // One division instead of two: ⌊⌊n/b⌋/a⌋ = ⌊n/(a·b)⌋, and ⌈⌈n/b⌉/a⌉ = ⌈n/(a·b)⌉,
         // for n = liquidity · 2^96 · (b − a). Neither of the contract's steps can revert:
