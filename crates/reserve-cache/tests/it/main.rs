@@ -9,3 +9,4 @@ mod gated;
 mod quotes;
 mod rng;
 mod tick_load;
+mod uniswap_v4;
