@@ -172,6 +172,9 @@ impl Devnet {
 
     /// Restores a snapshot (`evm_revert`); the id (and later ones) cannot be used again.
     ///
+    /// Then drops every pending transaction (`anvil_dropAllTransactions`): anvil can leave the
+    /// reverted blocks' transactions in its pool, where they would land in the next block.
+    ///
     /// # Errors
     /// [`DevnetError::SnapshotRevert`] when anvil refuses the id, [`DevnetError::Rpc`].
     pub async fn revert(&self, id: SnapshotId) -> Result<()> {
@@ -180,7 +183,13 @@ impl Devnet {
             .anvil_revert(id.0)
             .await
             .map_err(|e| DevnetError::rpc("evm_revert", e))?;
-        if ok { Ok(()) } else { Err(DevnetError::SnapshotRevert { id: id.0.to_string() }) }
+        if !ok {
+            return Err(DevnetError::SnapshotRevert { id: id.0.to_string() });
+        }
+        self.provider()
+            .anvil_drop_all_transactions()
+            .await
+            .map_err(|e| DevnetError::rpc("anvil_dropAllTransactions", e))
     }
 
     /// Replaces the last `depth` blocks with `depth` new ones (`anvil_reorg`): the chain keeps
