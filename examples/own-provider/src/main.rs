@@ -118,7 +118,7 @@ async fn run() -> Result<(), Error> {
     // 3. The pipeline, then a WETH crash: alice is flagged at her second unhealthy block.
     let config = BotConfig {
         aave_v3: vec![market],
-        pools: vec![PoolConfig::UniswapV2 { address: pair.address() }],
+        pools: vec![PoolConfig::UniswapV2 { address: pair.address(), fee: None }],
         ..BotConfig::default()
     };
     let mut pipeline = Pipeline::builder(reader.clone(), Arc::new(InMemoryPositionStore::new()))
