@@ -1,6 +1,6 @@
 //! The profit-maximising input of a cycle, from exact cached quotes.
 
-use alloy_primitives::{Address, I256, U256};
+use alloy_primitives::{Address, I256, U256, U512};
 use mev_reserve_cache::{PoolSnapshot, SwapSide};
 
 use crate::{
@@ -11,10 +11,11 @@ use crate::{
 /// How [`size_cycle`] searches, and what an opportunity must pay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SizingConfig {
-    /// The first input tried, in the base token's smallest unit: a cycle that does not pay at
-    /// this input pays at no larger one (its profit is unimodal), so it is dropped after one
-    /// quote per hop. Pick it well below any useful trade and well above rounding dust (e.g.
-    /// `10^9` wei of an 18-decimals token). At least 1.
+    /// The first input tried, in the base token's smallest unit: a cycle whose profit and
+    /// return (output per input) both fall from this input to four times it pays at no larger
+    /// one, so it is dropped after two quotes per hop (the profit may be negative at the probe
+    /// and still pay later: a hop can lose a fixed amount to rounding). Pick it well below any useful
+    /// trade and well above rounding dust (e.g. `10^9` wei of an 18-decimals token). At least 1.
     pub probe: U256,
     /// The largest input considered (what the bot can fund), smallest units.
     pub max_input: U256,
@@ -98,9 +99,10 @@ pub enum SizingError {
 /// [`PoolSnapshot::quote_to`]); an input some hop cannot fill (beyond its liquidity, past its
 /// loaded ticks, a pool that refuses to quote) counts as not paying. The search assumes the
 /// profit is unimodal in the input — each AMM's output is concave in its input, so the
-/// cycle's is — up to the contracts' rounding of a few wei: it probes, brackets the optimum by
-/// quadrupling, then bisects on the sign of the profit's slope until the bracket is within
-/// [`SizingConfig::relative_step`], keeping the best input it evaluated.
+/// cycle's is — up to the contracts' rounding (a few wei, or a fixed loss per hop, which leaves
+/// it unimodal): it probes, brackets the optimum by quadrupling, then bisects on the sign of the
+/// profit's slope until the bracket is within [`SizingConfig::relative_step`], keeping the best
+/// input it evaluated.
 ///
 /// # Errors
 /// [`SizingError::MissingPool`] when `state` has no snapshot for a pool of the cycle.
@@ -144,25 +146,31 @@ pub fn size_cycle<'a>(
     let (mut lo, mut hi) = match bracket {
         Some(b) => b,
         None => {
-            let Some(g_probe) = search.gain(probe) else { return Ok(None) };
-            if g_probe <= I256::ZERO {
-                return Ok(None);
-            }
-            // Quadruple while the gain grows; the optimum is then in [hi / 4, next].
+            // Quadruple while the gain or the return (output per input) grows; the optimum is
+            // then in [hi / 4, next]. A hop may lose a fixed amount to rounding (a Balancer
+            // weighted pool's `pow` rounds its output down by ~10^-14 of the balance out,
+            // billions of wei, to zero for small inputs), so the gain may fall from the probe
+            // and the cycle still pay at larger inputs: the output is then a concave function
+            // less a constant, whose return rises until the loss is amortised. Once both fall,
+            // no larger input pays more. An input no hop fills below a filled one is skipped.
             let mut hi = probe;
-            let mut g_hi = g_probe;
+            let mut g_hi = search.gain(probe);
             loop {
                 let Some(next) = hi.checked_mul(U256::from(4)).filter(|&n| n <= config.max_input)
                 else {
                     break ((hi >> 2usize).max(probe), config.max_input);
                 };
-                match search.gain(next) {
-                    Some(g) if g > g_hi => {
-                        hi = next;
-                        g_hi = g;
-                    }
-                    _ => break ((hi >> 2usize).max(probe), next),
+                let g_next = search.gain(next);
+                let grows = match (g_next, g_hi) {
+                    (Some(g), Some(h)) => g > h || returns_more((g, next), (h, hi)),
+                    (Some(_) | None, None) => true,
+                    (None, Some(_)) => false,
+                };
+                if !grows {
+                    break ((hi >> 2usize).max(probe), next);
                 }
+                hi = next;
+                g_hi = g_next;
             }
         }
     };
@@ -204,6 +212,14 @@ pub fn size_cycle<'a>(
         step,
         evaluations: search.evaluations,
     }))
+}
+
+/// Whether gain `g` at input `x` returns more per input than gain `h` at `y`: `(g + x) / x >
+/// (h + y) / y`, i.e. `(g + x)·y > (h + y)·x`.
+fn returns_more((g, x): (I256, U256), (h, y): (I256, U256)) -> bool {
+    // `gain` returns `out − in` with both below 2^255: the outputs are non-negative.
+    let out = |g: I256, x: U256| U512::from(g.saturating_add(I256::from_raw(x)).into_raw());
+    out(g, x) * U512::from(y) > out(h, y) * U512::from(x)
 }
 
 /// The search's state: the cycle's snapshots and the best input seen.
@@ -363,5 +379,107 @@ mod tests {
             size_cycle(id, c, only_p, &SizingConfig::default()),
             Err(SizingError::MissingPool { .. })
         ));
+    }
+
+    /// A Balancer weighted hop rounds its output down by ~10^-14 of the balance out (its `pow`'s
+    /// error bound), ~3·10^9 wei here: the cycle loses at the probe (10^9) and at 16 times it,
+    /// and pays ~0.007 tokens at ~19 tokens in (found on the devnet; the search used to drop it
+    /// after the probe).
+    #[test]
+    fn a_cycle_losing_at_the_probe_to_a_fixed_rounding_loss_is_still_sized() {
+        use mev_reserve_cache::{BalancerV2Pool, BalancerV2State};
+        use mev_swap_math::balancer::WeightedPoolState;
+        let (base, a, b) =
+            (Address::repeat_byte(1), Address::repeat_byte(2), Address::repeat_byte(3));
+        let first = pair(0xa1, base, a, e18(100_000), e18(100_000));
+        let last = pair(0xa2, base, b, e18(300_000), e18(300_000));
+        let weighted = PoolSnapshot {
+            pool: Address::repeat_byte(0xb1),
+            block: 1,
+            state: PoolState::BalancerV2(Box::new(BalancerV2Pool {
+                tokens: vec![a, b],
+                state: BalancerV2State::Weighted(WeightedPoolState {
+                    balances: vec![U256::from(79_502_443_152_060_968_160_000u128), e18(320_500)],
+                    scaling_factors: vec![e18(1), e18(1)],
+                    normalized_weights: vec![e18(1) / U256::from(5), e18(4) / U256::from(5)],
+                    swap_fee: e18(1) / U256::from(1_000),
+                }),
+            })),
+        };
+        let pools =
+            [(first.pool, vec![base, a]), (weighted.pool, vec![a, b]), (last.pool, vec![b, base])];
+        let index = CycleIndex::new(&pools, &[base], 3);
+        let snaps = [first, weighted, last];
+        let lookup = |p: &Address| snaps.iter().find(|s| s.pool == *p);
+        let config = SizingConfig::default();
+        let (id, cycle) =
+            index.iter().find(|(_, c)| c.hops()[0].pool == Address::repeat_byte(0xa1)).unwrap();
+        let mut search = Search { cycle, snapshots: [None; MAX_HOPS], evaluations: 0, best: None };
+        for (slot, hop) in search.snapshots.iter_mut().zip(cycle.hops()) {
+            *slot = lookup(&hop.pool);
+        }
+        let at = |search: &mut Search<'_, '_>, x: u64| search.gain(U256::from(x));
+        assert!(at(&mut search, 16_000_000_000).unwrap() < I256::ZERO, "loses at 16 × the probe");
+        let arb = size_cycle(id, cycle, lookup, &config).unwrap().expect("pays at larger inputs");
+        assert!(arb.gross_profit > U256::from(7_000_000_000_000_000u64), "{arb:?}");
+        assert!(arb.amount_in > e18(10) && arb.amount_in < e18(30), "{arb:?}");
+    }
+
+    /// Here the weighted pool's output rounds to zero at the probe: the gain falls from the
+    /// probe (−10^9) to 16 times it (−1.8·10^9) before the loss is amortised, and the cycle
+    /// pays ~1.39 tokens at ~281 tokens in (found on the devnet).
+    #[test]
+    fn a_cycle_whose_gain_falls_from_the_probe_while_its_return_rises_is_still_sized() {
+        use mev_reserve_cache::{BalancerV2Pool, BalancerV2State};
+        use mev_swap_math::balancer::WeightedPoolState;
+        let (base, x, y) =
+            (Address::repeat_byte(1), Address::repeat_byte(2), Address::repeat_byte(3));
+        let u = |n: u128| U256::from(n);
+        let first = pair(
+            0xa1,
+            base,
+            x,
+            u(198_818_617_552_098_817_088_296),
+            u(201_204_937_614_813_069_473_733),
+        );
+        let second = pair(
+            0xa2,
+            x,
+            y,
+            u(199_424_427_254_404_385_471_686),
+            u(200_591_966_700_702_317_642_767),
+        );
+        let weighted = PoolSnapshot {
+            pool: Address::repeat_byte(0xb1),
+            block: 1,
+            state: PoolState::BalancerV2(Box::new(BalancerV2Pool {
+                tokens: vec![base, x, y],
+                state: BalancerV2State::Weighted(WeightedPoolState {
+                    balances: vec![
+                        u(199_453_725_055_975_718_449_355),
+                        u(100_960_031_597_510_361_524_639),
+                        u(99_614_116_743_662_348_076_783),
+                    ],
+                    scaling_factors: vec![e18(1); 3],
+                    normalized_weights: vec![e18(1) / u(2), e18(1) / u(4), e18(1) / u(4)],
+                    swap_fee: e18(3) / u(1_000),
+                }),
+            })),
+        };
+        let snaps = [first, second, weighted];
+        let pools: Vec<_> = snaps.iter().map(|s| (s.pool, s.state.swap_tokens())).collect();
+        let index = CycleIndex::new(&pools, &[base], 3);
+        let lookup = |p: &Address| snaps.iter().find(|s| s.pool == *p);
+        let (id, cycle) = index
+            .iter()
+            .find(|(_, c)| {
+                let pools: Vec<u8> = c.hops().iter().map(|h| h.pool.0[0]).collect();
+                pools == [0xa1, 0xa2, 0xb1]
+            })
+            .unwrap();
+        let arb = size_cycle(id, cycle, lookup, &SizingConfig::default()).unwrap();
+        let arb = arb.expect("pays at larger inputs");
+        assert!(arb.gross_profit > e18(1), "{arb:?}");
+        assert!(arb.amount_in > e18(200) && arb.amount_in < e18(400), "{arb:?}");
     }
 }
