@@ -1,0 +1,3 @@
+//! Integration tests of mev-arbitrage on the devnet.
+
+mod execution;
