@@ -163,6 +163,17 @@ async fn mine_until_included(
             }
         }
         if found.len() == before {
+            // After `evm_revert` anvil can answer a block number's receipts from the reverted
+            // block of that number: ask for each missing transaction's receipt itself.
+            for (hash, (what, _)) in hashes.iter().zip(txs) {
+                if !found.contains_key(hash)
+                    && let Some(receipt) = devnet.receipt(what, *hash).await?
+                {
+                    found.insert(*hash, receipt);
+                }
+            }
+        }
+        if found.len() == before {
             // The block took none of them: the rest will not be mined (e.g. a nonce gap).
             break;
         }

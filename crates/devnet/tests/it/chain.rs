@@ -139,3 +139,42 @@ async fn batch_packs_transactions_into_one_block() -> TestResult {
     devnet.transfer(token, me, users[0], e18(1)).await?;
     Ok(())
 }
+
+/// After `evm_revert`, a block mined at a height the reverted chain already had: its receipts
+/// (and a batch mined there) are the new block's, and no reverted transaction lands in it.
+#[tokio::test]
+async fn blocks_after_a_revert_are_the_new_ones() -> TestResult {
+    let devnet = devnet().await?;
+    let me = devnet.deployer();
+    let other = devnet.accounts()[1];
+    let token = devnet.deploy_erc20(e18(1_000)).await?;
+    for round in 0..20u64 {
+        let id = devnet.snapshot().await?;
+        let old = devnet.transfer(token, me, other, U256::from(1 + round)).await?;
+        devnet.revert(id).await?;
+        let mut batch = devnet.batch();
+        batch.push(
+            me,
+            token,
+            &IERC20::transferCall { to: other, value: U256::from(1_000 + round) },
+        );
+        batch.push(
+            me,
+            token,
+            &IERC20::transferCall { to: other, value: U256::from(2_000 + round) },
+        );
+        let receipts = batch.execute().await?;
+        let height = receipts[0].block_number.unwrap_or_default();
+        ensure(old.block_number == Some(height), || format!("round {round}: heights differ"))?;
+        let block = devnet
+            .provider()
+            .get_block_by_number(BlockNumberOrTag::Number(height))
+            .await?
+            .ok_or_else(|| crate::Failure("no block".into()))?;
+        let hashes: Vec<_> = block.transactions.hashes().collect();
+        ensure(hashes == vec![receipts[0].transaction_hash, receipts[1].transaction_hash], || {
+            format!("round {round}: block {height} holds {hashes:?}")
+        })?;
+    }
+    Ok(())
+}
