@@ -93,7 +93,8 @@ impl TxBatch {
     }
 
     /// Turns automine off, sends and mines the transactions [`TxBatch::block_size`] at a time,
-    /// turns automine back on and returns the receipts in push order.
+    /// turns automine back on and returns the receipts in push order. Each sender's nonces
+    /// count on from its latest-block nonce, so nothing else of that sender may be pending.
     ///
     /// # Errors
     /// [`DevnetError::Rpc`] when anvil rejects a transaction (the not yet mined ones are dropped),
@@ -127,10 +128,27 @@ async fn mine_chunks(
     block_size: usize,
 ) -> Result<Vec<TransactionReceipt>> {
     let mut receipts = Vec::with_capacity(txs.len());
+    // Nonces from the latest block, not anvil's pending count: after `evm_revert` that count can
+    // run ahead of the chain, and a batch sent with a gap is never mined.
+    let mut nonces: HashMap<Address, u64> = HashMap::new();
     for chunk in txs.chunks(block_size) {
         let mut hashes = Vec::with_capacity(chunk.len());
         for (what, request) in chunk {
-            hashes.push(devnet.submit(what, request.clone()).await?);
+            let mut request = request.clone();
+            if let (None, Some(from)) = (request.nonce, request.from) {
+                let next = match nonces.get(&from) {
+                    Some(&n) => n,
+                    None => devnet
+                        .provider()
+                        .get_transaction_count(from)
+                        .latest()
+                        .await
+                        .map_err(|e| DevnetError::rpc("eth_getTransactionCount", e))?,
+                };
+                request.nonce = Some(next);
+                nonces.insert(from, next + 1);
+            }
+            hashes.push(devnet.submit(what, request).await?);
         }
         receipts.extend(mine_until_included(devnet, chunk, &hashes).await?);
     }
@@ -163,13 +181,22 @@ async fn mine_until_included(
             }
         }
         if found.len() == before {
-            // After `evm_revert` anvil can answer a block number's receipts from the reverted
-            // block of that number: ask for each missing transaction's receipt itself.
-            for (hash, (what, _)) in hashes.iter().zip(txs) {
-                if !found.contains_key(hash)
-                    && let Some(receipt) = devnet.receipt(what, *hash).await?
-                {
-                    found.insert(*hash, receipt);
+            // Under load anvil can answer `evm_mine` before the block's receipts are readable
+            // (the block number and receipts still the parent's): ask for each missing
+            // transaction's receipt, for up to two seconds, before concluding.
+            let started = std::time::Instant::now();
+            let mut pause = Duration::from_millis(2);
+            while found.len() == before && started.elapsed() < Duration::from_secs(2) {
+                for (hash, (what, _)) in hashes.iter().zip(txs) {
+                    if !found.contains_key(hash)
+                        && let Some(receipt) = devnet.receipt(what, *hash).await?
+                    {
+                        found.insert(*hash, receipt);
+                    }
+                }
+                if found.len() == before {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(100));
                 }
             }
         }
