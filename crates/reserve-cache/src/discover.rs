@@ -450,7 +450,8 @@ struct Candidate {
 
 /// The pools `sources` created from `from_block` to `to_block` (both included) that pass
 /// `filter`, with [`DiscoveryOptions::default`]: chunks of [`DEFAULT_MAX_BLOCK_RANGE`]
-/// blocks, Multicall3 at its canonical address. See the [module](self) documentation.
+/// blocks, Multicall3 at its canonical address. See the crate documentation's "Discovery"
+/// section.
 ///
 /// # Errors
 /// As [`discover_pools_with`].
