@@ -93,8 +93,8 @@ impl TxBatch {
     }
 
     /// Turns automine off, sends and mines the transactions [`TxBatch::block_size`] at a time,
-    /// turns automine back on and returns the receipts in push order. Each sender's nonces
-    /// count on from its latest-block nonce, so nothing else of that sender may be pending.
+    /// turns automine back on and returns the receipts in push order. Whatever else is pending
+    /// is dropped first, and each sender's nonces count on from its latest-block nonce.
     ///
     /// # Errors
     /// [`DevnetError::Rpc`] when anvil rejects a transaction (the not yet mined ones are dropped),
@@ -106,6 +106,13 @@ impl TxBatch {
         }
         let devnet = self.devnet;
         devnet.set_automine(false).await?;
+        // Nothing else may ride along: anvil puts a reverted block's transactions back into
+        // its pool some time after `evm_revert`, where they would take the batch's nonces.
+        devnet
+            .provider()
+            .anvil_drop_all_transactions()
+            .await
+            .map_err(|e| DevnetError::rpc("anvil_dropAllTransactions", e))?;
         let mined = mine_chunks(&devnet, &self.txs, self.block_size).await;
         if mined.is_err() {
             // Leave no half-sent batch in the pool; the error at hand is the one to report.

@@ -186,10 +186,15 @@ impl Devnet {
         if !ok {
             return Err(DevnetError::SnapshotRevert { id: id.0.to_string() });
         }
-        self.provider()
-            .anvil_drop_all_transactions()
-            .await
-            .map_err(|e| DevnetError::rpc("anvil_dropAllTransactions", e))
+        // anvil re-queues them shortly after answering: drop now and once more a moment later.
+        for pause in [Duration::ZERO, Duration::from_millis(50)] {
+            tokio::time::sleep(pause).await;
+            self.provider()
+                .anvil_drop_all_transactions()
+                .await
+                .map_err(|e| DevnetError::rpc("anvil_dropAllTransactions", e))?;
+        }
+        Ok(())
     }
 
     /// Replaces the last `depth` blocks with `depth` new ones (`anvil_reorg`): the chain keeps
