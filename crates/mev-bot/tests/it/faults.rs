@@ -15,7 +15,7 @@ use alloy_primitives::{Address, U256};
 use mev_bot::{BotConfig, FollowConfig};
 use mev_chain::{ChainReader, ProviderChain, RetryConfig};
 use mev_devnet::{Fault, FaultProxy};
-use mev_position_cache::{PositionStore, RedisConfig, RedisPositionStore, test_utils::RedisServer};
+use mev_position_cache::{PositionStore, test_utils::RedisServer};
 use mev_rebuild::{AaveV3Protocol, LendingProtocol};
 
 use crate::{
@@ -170,7 +170,7 @@ async fn run_rides_out_node_faults_and_leaves_the_store_equal_to_the_chain() {
 
     // The store equals the chain: every borrower, nothing else, exact at its block.
     assert_store_equals_chain(&market, &redis.url(), head).await;
-    let store = RedisPositionStore::connect(RedisConfig::new(redis.url())).await.unwrap();
+    let store = crate::market::inspect_redis(&redis.url()).await;
     let wad = U256::from(10u64).pow(U256::from(18));
     let stored = store.get_all().await.unwrap();
     assert!(stored.iter().any(|p| p.health_factor < Some(wad)), "the WETH drop shows");
@@ -239,7 +239,7 @@ async fn a_wrong_redis_password_stops_the_run_and_a_healthy_redis_never_fails_ov
     assert!(out.status.success(), "{text}");
     assert!(text.contains("Redis connected") && !text.contains("s3cret"), "{text}");
     assert!(!text.contains("in memory"), "no failover at start: {text}");
-    let store = RedisPositionStore::connect(RedisConfig::new(url("s3cret"))).await.unwrap();
+    let store = crate::market::inspect_redis(&url("s3cret")).await;
     assert_eq!(store.get_all().await.unwrap().len(), market.borrowers.len());
 }
 
@@ -300,7 +300,7 @@ async fn redis_down_past_the_ttl_and_back_empty_is_refilled_within_a_sweep_windo
 /// Redis at `url` holds exactly the market's borrowers with debt at `head`, each equal to the
 /// chain at the block it was read at.
 async fn assert_store_equals_chain(market: &DevnetMarket, url: &str, head: u64) {
-    let store = RedisPositionStore::connect(RedisConfig::new(url.to_owned())).await.unwrap();
+    let store = crate::market::inspect_redis(url).await;
     let stored: BTreeMap<Address, _> =
         store.get_all().await.unwrap().into_iter().map(|p| (p.user, p)).collect();
     let chain: Arc<dyn ChainReader> =

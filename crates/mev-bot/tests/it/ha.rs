@@ -10,7 +10,7 @@ use std::{
 
 use alloy_primitives::Address;
 use mev_bot::Opportunity;
-use mev_position_cache::{PositionStore, RedisConfig, RedisPositionStore, test_utils::RedisServer};
+use mev_position_cache::{PositionStore, test_utils::RedisServer};
 
 use crate::{
     faults::processed,
@@ -93,7 +93,7 @@ impl Bot {
 
 /// `user → (blocks_unhealthy, last_health_block)` of every position stored at `url`.
 async fn streaks(url: &str) -> BTreeMap<Address, (u64, u64)> {
-    let store = RedisPositionStore::connect(RedisConfig::new(url.to_owned())).await.unwrap();
+    let store = crate::market::inspect_redis(url).await;
     let all = store.get_all().await.unwrap();
     all.into_iter().map(|p| (p.user, (p.blocks_unhealthy, p.last_health_block))).collect()
 }

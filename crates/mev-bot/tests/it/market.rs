@@ -156,3 +156,14 @@ pub(crate) fn scrape(addr: std::net::SocketAddr) -> Option<String> {
     s.read_to_string(&mut body).ok()?;
     Some(body)
 }
+
+/// A connection for the test's own reads of a bot's Redis, with timeouts long enough for a
+/// loaded CI machine running several bots (the 2 s connect default failed there once).
+pub(crate) async fn inspect_redis(url: &str) -> mev_position_cache::RedisPositionStore {
+    let mut config = mev_position_cache::RedisConfig::new(url.to_owned());
+    config.connect_timeout_ms = 20_000;
+    config.command_timeout_ms = 10_000;
+    mev_position_cache::RedisPositionStore::connect(config)
+        .await
+        .expect("the test's Redis connection")
+}

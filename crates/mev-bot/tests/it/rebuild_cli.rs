@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use alloy_primitives::U256;
-use mev_position_cache::{PositionStore, RedisConfig, RedisPositionStore, test_utils::RedisServer};
+use mev_position_cache::{PositionStore, test_utils::RedisServer};
 
 use crate::market::{DevnetMarket, json_line, mev_bot};
 
@@ -49,7 +49,7 @@ async fn rebuild_finds_every_borrower_in_memory_and_in_redis() {
     let report = json_line(&mev_bot(rebuild_args(&m, &redis_args)).await);
     assert_eq!(report["users_found"], borrowers);
     assert_eq!(report["positions_written"], borrowers);
-    let store = RedisPositionStore::connect(RedisConfig::new(redis.url())).await.unwrap();
+    let store = crate::market::inspect_redis(&redis.url()).await;
     assert_eq!(store.get_all().await.unwrap().len(), borrowers);
     assert_eq!(store.checkpoint("aave-v3").await.unwrap(), Some(head));
     let mut liquidatable = 0;
