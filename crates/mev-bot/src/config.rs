@@ -9,7 +9,7 @@ use mev_reserve_cache::{BalancerPoolType, PoolKey, V4PoolKey};
 use mev_swap_math::V2Fee;
 use serde::{Deserialize, Serialize};
 
-use crate::{BotError, FollowConfig, Result};
+use crate::{ArbitrageConfig, BotError, FollowConfig, Result};
 
 /// What the bot watches and how. Every field has a default, so a file names only what it uses;
 /// unknown keys are rejected at every level.
@@ -58,6 +58,9 @@ pub struct BotConfig {
     pub rpc_urls: Vec<String>,
     /// How a live follower treats its node.
     pub follow: FollowConfig,
+    /// The arbitrage stage over the watched pools (off without base tokens).
+    #[serde(skip_serializing_if = "ArbitrageConfig::is_default")]
+    pub arbitrage: ArbitrageConfig,
 }
 
 fn default_multicall() -> Address {
@@ -75,6 +78,7 @@ impl Default for BotConfig {
             pipeline: PipelineConfig::default(),
             rpc_urls: Vec::new(),
             follow: FollowConfig::default(),
+            arbitrage: ArbitrageConfig::default(),
         }
     }
 }
@@ -194,6 +198,7 @@ impl BotConfig {
             p.validate()?;
         }
         self.follow.validate()?;
+        self.arbitrage.validate()?;
         self.pipeline.validate()
     }
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod arbitrage_config;
 mod config;
 pub mod decimal;
 mod error;
@@ -17,13 +18,16 @@ pub mod telemetry;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-utils")))]
 pub mod testing;
 
+pub use arbitrage_config::{ArbitrageConfig, BaseToken};
 pub use config::{BalancerPoolTypeConfig, BotConfig, PipelineConfig, PoolConfig, PriceFeedConfig};
 pub use error::{BotError, Result};
 pub use events::{BlockData, ChainEvent, LogFilter};
 pub use follow_config::FollowConfig;
 pub use market::Market;
 pub use mev_chain::BlockHeader;
-pub use opportunity::{LiquidationHint, Opportunity};
+pub use opportunity::{
+    ArbitrageHop, ArbitrageOpportunity, LiquidationHint, LiquidationOpportunity, Opportunity,
+};
 pub use pipeline::{BlockReport, Pipeline, PipelineBuilder, Totals};
 pub use recording::{
     PositionLine, RECORDING_FORMAT, RecordedCall, RecordedLogs, Recording, RecordingReader,

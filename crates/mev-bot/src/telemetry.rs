@@ -6,9 +6,11 @@
 //! | `mev_bot_block_lag_blocks` | gauge | |
 //! | `mev_bot_head_block` | gauge | |
 //! | `mev_bot_block_seconds` | histogram | |
-//! | `mev_bot_stage_seconds` | histogram | `stage` = decode, pools, prices, refresh, health, sweep |
+//! | `mev_bot_stage_seconds` | histogram | `stage` = decode, pools, arbitrage, prices, refresh, health, sweep |
 //! | `mev_bot_blocks_total`, `mev_bot_reorgs_total`, `mev_bot_logs_total` | counter | |
-//! | `mev_bot_opportunities_total` | counter | |
+//! | `mev_bot_opportunities_total` | counter | | (both kinds)
+//! | `mev_bot_arbitrage_cycles_evaluated_total`, `mev_bot_arbitrage_opportunities_total` | counter | |
+//! | `mev_bot_arbitrage_net_profit` | histogram | `base` = the base token (values in its smallest unit) |
 //! | `mev_bot_positions` | gauge | `bucket` = `lt_1.00`, `1.00_1.05`, `1.05_1.10`, `1.10_1.50`, `ge_1.50` |
 //! | `mev_bot_reserve_cache_hit_ratio` | gauge | |
 //! | `mev_bot_reserve_cache_entries` | gauge | |
@@ -40,6 +42,12 @@ pub fn serve_prometheus(addr: SocketAddr) -> crate::Result<()> {
     PrometheusBuilder::new()
         .with_http_listener(addr)
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
+        .and_then(|b| {
+            // Decades of the base token's smallest unit (1e9 … 1e24: gwei to millions of an
+            // 18-decimals token).
+            let profit: Vec<f64> = (9..=24).map(|e| 10f64.powi(e)).collect();
+            b.set_buckets_for_metric(Matcher::Full("mev_bot_arbitrage_net_profit".into()), &profit)
+        })
         .and_then(|b| b.install())
         .map_err(|e| crate::BotError::Io {
             context: format!("serving metrics on {addr}"),
@@ -49,6 +57,22 @@ pub fn serve_prometheus(addr: SocketAddr) -> crate::Result<()> {
 
 pub(crate) fn stage(name: &'static str, elapsed: Duration) {
     metrics::histogram!("mev_bot_stage_seconds", "stage" => name).record(elapsed.as_secs_f64());
+}
+
+pub(crate) fn arbitrage(
+    found: &[crate::ArbitrageOpportunity],
+    evaluated: usize,
+    elapsed: Duration,
+) {
+    stage("arbitrage", elapsed);
+    metrics::counter!("mev_bot_arbitrage_cycles_evaluated_total").increment(evaluated as u64);
+    metrics::counter!("mev_bot_arbitrage_opportunities_total").increment(found.len() as u64);
+    for o in found {
+        // Smallest units of the base token (its decimals are not known here).
+        let net = f64::from(o.net_profit);
+        metrics::histogram!("mev_bot_arbitrage_net_profit", "base" => o.base.to_string())
+            .record(net);
+    }
 }
 
 pub(crate) fn block_lag(latest: u64, head: u64) {

@@ -143,16 +143,18 @@ async fn run() -> Result<(), Error> {
         );
         opportunities.extend(report.opportunities);
     }
-    for o in &opportunities {
+    let liquidations: Vec<_> =
+        opportunities.iter().filter_map(mev_bot::Opportunity::as_liquidation).collect();
+    for o in &liquidations {
         println!("opportunity: {}", serde_json_line(o));
     }
-    assert_eq!(opportunities.iter().map(|o| o.user).collect::<Vec<_>>(), vec![alice]);
+    assert_eq!(liquidations.iter().map(|o| o.user).collect::<Vec<_>>(), vec![alice]);
     reader.wait_for_head(Duration::from_millis(1)).await;
     println!("{} chain requests in all, every one through the retry layer", chain.requests());
     Ok(())
 }
 
-fn serde_json_line(o: &mev_bot::Opportunity) -> String {
+fn serde_json_line(o: &mev_bot::LiquidationOpportunity) -> String {
     format!(
         "block {} {} health factor {} (WAD), debt to cover {:?}",
         o.block,

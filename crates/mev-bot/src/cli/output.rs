@@ -39,17 +39,17 @@ pub(super) fn progress(r: &BlockReport) {
     let opportunities = if r.opportunities.is_empty() {
         String::new()
     } else {
-        let users: Vec<String> =
-            r.opportunities.iter().map(|o| format!("{}:{}", o.protocol, o.user)).collect();
+        let users: Vec<String> = r.opportunities.iter().map(mev_bot::Opportunity::label).collect();
         format!("  OPPORTUNITY {}", users.join(", "))
     };
     eprintln!(
-        "block {:>6}: {:>3} logs, {:>3} decoded, pools {:>2} updated {:>2} read, positions {:>3} refreshed {:>3} repriced {:>2} removed, {:>6} us (+{} swept after){opportunities}",
+        "block {:>6}: {:>3} logs, {:>3} decoded, pools {:>2} updated {:>2} read, {:>4} cycles, positions {:>3} refreshed {:>3} repriced {:>2} removed, {:>6} us (+{} swept after){opportunities}",
         r.block,
         r.logs,
         r.decoded,
         r.pools_updated,
         r.pools_fetched,
+        r.cycles_evaluated,
         r.positions_refreshed,
         r.positions_repriced,
         r.positions_removed,
@@ -93,7 +93,7 @@ pub(super) fn print_summary(s: &RunSummary) {
     }
     eprintln!("  opportunities        {}", s.opportunities.len());
     for o in &s.opportunities {
-        eprintln!("    block {} {} {}", o.block, o.protocol, o.user);
+        eprintln!("    block {} {}", o.block(), o.label());
     }
 }
 

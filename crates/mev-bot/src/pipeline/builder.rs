@@ -11,12 +11,13 @@ use mev_reserve_cache::{PoolKey, ReserveCache, ReserveCacheConfig, RpcReserveSou
 
 use super::{
     Pipeline,
+    arbitrage::ArbitrageStage,
     decode::Routes,
     journal::Journal,
     report::Totals,
     state::{MarketId, MarketState},
 };
-use crate::{BotConfig, BotError, Market, PipelineConfig, Result};
+use crate::{ArbitrageConfig, BotConfig, BotError, Market, PipelineConfig, Result};
 
 /// Builds a [`Pipeline`]: what it watches (markets, pools), how (its [`PipelineConfig`]), and
 /// through what (a [`ChainReader`], a [`PositionStore`], optionally your own
@@ -58,6 +59,7 @@ pub struct PipelineBuilder {
     pools: Vec<PoolKey>,
     reserves: Option<Arc<ReserveCache>>,
     multicall: Address,
+    arbitrage: ArbitrageConfig,
     invalid: Option<BotError>,
 }
 
@@ -83,6 +85,7 @@ impl PipelineBuilder {
             pools: Vec::new(),
             reserves: None,
             multicall: MULTICALL3_ADDRESS,
+            arbitrage: ArbitrageConfig::default(),
             invalid: None,
         }
     }
@@ -98,6 +101,14 @@ impl PipelineBuilder {
         self.pools.extend(config.pools.iter().map(|p| p.key()));
         self.multicall = config.multicall;
         self.config = config.pipeline.clone();
+        self.arbitrage = config.arbitrage.clone();
+        self
+    }
+
+    /// The arbitrage stage's base tokens and sizing (default none: no arbitrage stage). Its
+    /// cycles are those of the watched pools, indexed at the bootstrap.
+    pub fn arbitrage(mut self, config: ArbitrageConfig) -> Self {
+        self.arbitrage = config;
         self
     }
 
@@ -149,6 +160,7 @@ impl PipelineBuilder {
             return Err(e);
         }
         self.config.validate()?;
+        self.arbitrage.validate()?;
         let mut markets = self.markets;
         for (config, feeds) in &self.to_connect {
             let protocol = config
@@ -198,8 +210,10 @@ impl PipelineBuilder {
             needs_fetch: HashSet::new(),
             totals: Totals::default(),
             swept_at: head.timestamp,
+            arbitrage: None,
         };
         pipeline.bootstrap(head).await?;
+        pipeline.arbitrage = ArbitrageStage::new(&self.arbitrage, &pipeline.reserves, &self.pools);
         Ok(pipeline)
     }
 

@@ -85,7 +85,7 @@ pub(crate) async fn record(
 
 fn opportunity(m: &MarketState, block: u64, t: &Tracked) -> Opportunity {
     let health = &t.chain.health;
-    Opportunity {
+    Opportunity::Liquidation(crate::LiquidationOpportunity {
         block,
         protocol: m.name.clone(),
         user: t.chain.position.user,
@@ -94,5 +94,5 @@ fn opportunity(m: &MarketState, block: u64, t: &Tracked) -> Opportunity {
         collateral_value: health.collateral_value,
         debt_value: health.debt_value,
         liquidation: m.protocol.best_liquidation(&t.chain).map(Into::into),
-    }
+    })
 }

@@ -1,9 +1,11 @@
 //! [`Pipeline`]: one block's path through the caches. The files follow a block in order:
-//! [`follow`] (the next event), [`decode`] (logs → routed events), [`pools`], [`prices`],
+//! [`follow`] (the next event), [`decode`] (logs → routed events), [`pools`], [`arbitrage`]
+//! (the cycles through the pools the block changed), [`prices`],
 //! [`refresh`] (re-reads), [`health`] (verdicts and opportunities), then [`sweep`] after the
 //! block; [`rollback`] undoes blocks from the [`journal`] on a reorg. [`state`] holds the typed
 //! per-market state, [`builder`] and [`bootstrap`] make a pipeline.
 
+mod arbitrage;
 mod bootstrap;
 mod builder;
 mod decode;
@@ -29,14 +31,15 @@ use mev_position_cache::{Position, PositionStore};
 use mev_reserve_cache::{PoolKey, ReserveCache};
 use tracing::Instrument;
 
-pub use self::{
-    builder::PipelineBuilder,
-    report::{BlockReport, Totals},
-};
 use self::{
+    arbitrage::ArbitrageStage,
     decode::Routes,
     journal::{BlockEntry, Journal},
     state::{MarketId, MarketState},
+};
+pub use self::{
+    builder::PipelineBuilder,
+    report::{BlockReport, Totals},
 };
 use crate::{BlockData, BotError, ChainEvent, LogFilter, PipelineConfig, Result, telemetry};
 
@@ -82,6 +85,8 @@ pub struct Pipeline {
     totals: Totals,
     /// Chain time (seconds) up to which the sweep has run.
     swept_at: u64,
+    /// The arbitrage stage, when base tokens are configured.
+    arbitrage: Option<ArbitrageStage>,
 }
 
 impl fmt::Debug for Pipeline {
@@ -197,6 +202,11 @@ impl Pipeline {
             .flat_map(|m| m.iter().map(move |(u, t)| (m.name.as_str(), *u, t.blocks_unhealthy)))
     }
 
+    /// The arbitrage cycles of the watched pools (`None` without base tokens configured).
+    pub fn cycles(&self) -> Option<&mev_arbitrage::CycleIndex> {
+        self.arbitrage.as_ref().map(ArbitrageStage::index)
+    }
+
     /// Totals since start.
     pub const fn totals(&self) -> &Totals {
         &self.totals
@@ -233,6 +243,22 @@ impl Pipeline {
         report.pools_fetched = pools.fetched;
         telemetry::stage("pools", t.elapsed());
 
+        // 2b. Arbitrage: the cycles through every pool the block changed or re-read.
+        let mut arbitrages = Vec::new();
+        if let Some(stage) = &mut self.arbitrage {
+            let t = Instant::now();
+            let done = {
+                let _span = tracing::debug_span!("arbitrage").entered();
+                stage.run(&self.reserves, &pools.changed, n)
+            };
+            report.cycles_evaluated = done.evaluated;
+            telemetry::arbitrage(&done.opportunities, done.evaluated, t.elapsed());
+            if done.skipped > 0 {
+                tracing::debug!(skipped = done.skipped, "cycles without usable pool state");
+            }
+            arbitrages = done.opportunities;
+        }
+
         // 3–5. Per market: prices, re-reads, health and opportunities.
         let watch = self.config.watch_health_factor;
         for m in &mut self.markets {
@@ -245,6 +271,8 @@ impl Pipeline {
                 report.positions_refreshed = done.refreshed;
                 report.positions_removed = done.removed;
                 report.opportunities = done.opportunities;
+                report.opportunities.sort_by(|a, b| a.label().cmp(&b.label()));
+                report.opportunities.extend(arbitrages.into_iter().map(crate::Opportunity::from));
                 done.changes
             }
             Err((e, changes)) => {
@@ -258,13 +286,13 @@ impl Pipeline {
                 return Err(e);
             }
         };
-        report.opportunities.sort_by(|a, b| (&a.protocol, a.user).cmp(&(&b.protocol, b.user)));
 
         self.totals.blocks += 1;
 
         self.totals.logs += report.logs as u64;
         self.totals.decoded += report.decoded as u64;
         self.totals.positions_refreshed += report.positions_refreshed as u64;
+        self.totals.cycles_evaluated += report.cycles_evaluated as u64;
         self.totals.opportunities += report.opportunities.len() as u64;
         self.journal.push(BlockEntry { header, changes, pools: pools.touched });
         // Trimming (freeing the oldest block's journal) is the sweep's, off the critical path;

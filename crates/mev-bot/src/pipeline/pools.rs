@@ -15,6 +15,9 @@ pub(crate) struct PoolsDone {
     pub(crate) fetched: usize,
     /// Pools the block's events touched, sorted (what a rollback invalidates).
     pub(crate) touched: Vec<Address>,
+    /// Pools whose state this block may have changed: the touched ones and every one read,
+    /// sorted.
+    pub(crate) changed: Vec<Address>,
 }
 
 /// Applies the block's pool events and reads what needs reading at block `block`.
@@ -56,6 +59,7 @@ pub(crate) async fn update(
         let mut keys: Vec<PoolKey> =
             needs_fetch.iter().filter_map(|a| routes.pools.get(a).cloned()).collect();
         keys.sort_unstable_by_key(|k| k.address);
+        done.changed.extend(keys.iter().map(|k| k.address));
         for r in reserves.warm(&keys, block).await {
             match r {
                 Ok(_) => done.fetched += 1,
@@ -66,5 +70,8 @@ pub(crate) async fn update(
         }
         needs_fetch.retain(|a| reserves.peek(a).is_none());
     }
+    done.changed.extend(done.touched.iter().copied());
+    done.changed.sort_unstable();
+    done.changed.dedup();
     done
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::Opportunity;
+use crate::{ArbitrageOpportunity, LiquidationOpportunity, Opportunity};
 
 /// What one [`ChainEvent`](crate::ChainEvent) did to the caches.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -28,7 +28,11 @@ pub struct BlockReport {
     pub positions_swept: usize,
     /// Positions removed (repaid, fully liquidated) — or restored, for a reorg.
     pub positions_removed: usize,
-    /// Opportunities emitted.
+    /// Arbitrage cycles sized (those through a pool the block changed; every cycle after a
+    /// bootstrap or a reorg).
+    pub cycles_evaluated: usize,
+    /// Opportunities emitted: liquidations (by market and user), then arbitrages (most net
+    /// profit first).
     pub opportunities: Vec<Opportunity>,
     /// Wall time of the block's critical path (decode to opportunities), microseconds; varies
     /// run to run, so tests compare the other fields.
@@ -37,6 +41,18 @@ pub struct BlockReport {
     /// Wall time of the sweep after the block, microseconds.
     #[serde(skip)]
     pub sweep_micros: u64,
+}
+
+impl BlockReport {
+    /// The liquidation opportunities emitted.
+    pub fn liquidations(&self) -> impl Iterator<Item = &LiquidationOpportunity> {
+        self.opportunities.iter().filter_map(Opportunity::as_liquidation)
+    }
+
+    /// The arbitrage opportunities emitted, most net profit first.
+    pub fn arbitrages(&self) -> impl Iterator<Item = &ArbitrageOpportunity> {
+        self.opportunities.iter().filter_map(Opportunity::as_arbitrage)
+    }
 }
 
 /// Running totals since the pipeline started.
@@ -52,7 +68,9 @@ pub struct Totals {
     pub decoded: u64,
     /// Positions re-read from chain on the critical path.
     pub positions_refreshed: u64,
-    /// Opportunities emitted.
+    /// Arbitrage cycles sized.
+    pub cycles_evaluated: u64,
+    /// Opportunities emitted (both kinds).
     pub opportunities: u64,
 }
 

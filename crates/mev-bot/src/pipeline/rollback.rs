@@ -95,6 +95,10 @@ impl Pipeline {
         for m in &mut self.markets {
             m.checked.clear();
         }
+        if let Some(a) = &mut self.arbitrage {
+            // Every cycle again at the next block: the pools are re-read at it.
+            a.reset();
+        }
         self.reserves.invalidate_many(unwound.pools.iter());
         self.needs_fetch.extend(unwound.pools);
         Ok(report)

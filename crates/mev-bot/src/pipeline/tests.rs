@@ -196,7 +196,7 @@ async fn opportunities_come_at_the_confirmation_count_with_a_sized_liquidation()
     assert!(first.opportunities.is_empty(), "one unhealthy block is not enough");
     let second = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
     assert!(!second.opportunities.is_empty());
-    for o in &second.opportunities {
+    for o in second.liquidations() {
         assert_eq!(o.blocks_unhealthy, 2);
         assert!(o.health_factor < U256::from(10u64).pow(U256::from(18u64)));
         let l = o.liquidation.as_ref().expect("an Aave position gets a sized liquidation");
@@ -204,8 +204,8 @@ async fn opportunities_come_at_the_confirmation_count_with_a_sized_liquidation()
     }
     // Once per streak: the third unhealthy block emits nothing new for the same users.
     let third = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
-    let again: HashSet<Address> = third.opportunities.iter().map(|o| o.user).collect();
-    assert!(second.opportunities.iter().all(|o| !again.contains(&o.user)));
+    let again: HashSet<Address> = third.liquidations().map(|o| o.user).collect();
+    assert!(second.liquidations().all(|o| !again.contains(&o.user)));
 }
 
 /// Passes everything to the synthetic chain, except that while armed, `eth_call`s fail with a
@@ -321,9 +321,9 @@ async fn opportunities_can_repeat_every_block_while_liquidatable() {
     let second = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
     let third = p.apply(ChainEvent::Block(s.next_block(false))).await.unwrap();
     assert!(!second.opportunities.is_empty());
-    let again: HashSet<Address> = third.opportunities.iter().map(|o| o.user).collect();
-    for o in &second.opportunities {
+    let again: HashSet<Address> = third.liquidations().map(|o| o.user).collect();
+    for o in second.liquidations() {
         assert!(again.contains(&o.user), "{} offered again", o.user);
     }
-    assert!(third.opportunities.iter().all(|o| o.blocks_unhealthy == 3));
+    assert!(third.liquidations().all(|o| o.blocks_unhealthy == 3));
 }

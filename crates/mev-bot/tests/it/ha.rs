@@ -76,7 +76,7 @@ impl Bot {
             .unwrap_or_default()
             .lines()
             .map(|l| serde_json::from_str::<Opportunity>(l).expect("an opportunity per line"))
-            .map(|o| (o.block, o.user))
+            .filter_map(|o| o.as_liquidation().map(|l| (l.block, l.user)))
             .collect()
     }
 

@@ -196,7 +196,8 @@ async fn price_drop_liquidations_pools_metrics_and_replay() {
     // The second unhealthy block flags both, exactly there.
     d.mine(1).await.expect("mine");
     live.sync().await;
-    let flagged = live.opportunities();
+    let flagged: Vec<_> =
+        live.opportunities().into_iter().filter_map(|o| o.as_liquidation().cloned()).collect();
     assert_eq!(
         flagged.iter().map(|o| (o.block, o.user)).collect::<Vec<_>>(),
         vec![(drop_block + 1, b[2]), (drop_block + 1, b[3])],

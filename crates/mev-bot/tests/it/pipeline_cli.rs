@@ -70,9 +70,10 @@ async fn bundled_recording_replays_to_the_live_runs_opportunities() {
             p.last_update_block
         );
     }
-    let mut users: Vec<_> = got.iter().map(|o| o.user).collect();
+    let liquidations: Vec<_> = got.iter().filter_map(Opportunity::as_liquidation).collect();
+    let mut users: Vec<_> = liquidations.iter().map(|o| o.user).collect();
     users.dedup();
-    assert_eq!(users.len(), got.len());
+    assert_eq!(users.len(), liquidations.len(), "one liquidation per unhealthy streak");
 }
 
 #[tokio::test]
@@ -204,7 +205,11 @@ async fn record_on_the_devnet_then_replay_offline() {
     assert_eq!(recording.events.len(), 3, "{:?}", recording.events);
     // Borrowers 3 and 4 fall below 1 at the price drop and are flagged one block later.
     let b = &market.borrowers;
-    let flagged: Vec<_> = recording.opportunities.iter().map(|o| (o.block, o.user)).collect();
+    let flagged: Vec<_> = recording
+        .opportunities
+        .iter()
+        .filter_map(|o| o.as_liquidation().map(|l| (l.block, l.user)))
+        .collect();
     assert_eq!(flagged, vec![(head + 3, b[2]), (head + 3, b[3])]);
     let replayed =
         mev_bot(vec!["replay".into(), out.display().to_string(), "--check".into()]).await;
@@ -260,7 +265,10 @@ async fn run_follows_blocks_serves_metrics_and_stops_cleanly_on_ctrl_c() {
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(output.status.success(), "{:?}: {text}", output.status);
     assert!(text.contains("summary") && text.contains("stopped"), "{text}");
-    let flagged = opportunities(&std::fs::read(&opportunities_file).unwrap());
+    let flagged: Vec<_> = opportunities(&std::fs::read(&opportunities_file).unwrap())
+        .into_iter()
+        .filter_map(|o| o.as_liquidation().cloned())
+        .collect();
     let b = &market.borrowers;
     assert_eq!(flagged.iter().map(|o| o.user).collect::<Vec<_>>(), vec![b[2], b[3]]);
     assert!(flagged.iter().all(|o| o.health_factor < U256::from(10u64).pow(U256::from(18))));
