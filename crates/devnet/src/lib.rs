@@ -7,6 +7,7 @@ mod balancer_v2;
 mod batch;
 pub mod bindings;
 mod devnet;
+mod dex;
 mod error;
 mod fault_proxy;
 mod multicall3;
@@ -28,6 +29,7 @@ pub use self::{
     },
     batch::{DEFAULT_BATCH_BLOCK_SIZE, DEFAULT_BATCH_GAS, TxBatch},
     devnet::{Devnet, SnapshotId, receipt_events, tx_request},
+    dex::{DevRng, DexMarket, Execution, SwapHop, Venue},
     error::{DevnetError, Result, SETUP_COMMAND},
     fault_proxy::{Fault, FaultProxy, FaultStats},
     multicall3::Multicall3,

@@ -10,7 +10,7 @@ use super::{
     BalancerV2,
     bindings::{IBalancerPool as Pool, IBalancerQueries, IBalancerVault as Vault},
 };
-use crate::{Devnet, DevnetError, Result, devnet::call_request, receipt_events};
+use crate::{Devnet, DevnetError, Result, TxBatch, devnet::call_request, receipt_events};
 
 /// The two pool types [`BalancerV2`] creates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,6 +291,26 @@ impl BalancerPool {
                 }
             })?;
         Ok(BalancerSwap { amount_in: event.amountIn, amount_out: event.amountOut, receipt })
+    }
+
+    /// Queues a `GIVEN_IN` `Vault.swap` of `amount` of `token_in` for `token_out` from `from` to
+    /// itself, with no minimum output (a shortfall shows in the balances, not as a revert).
+    /// `from` must already have approved the Vault for `token_in`.
+    pub fn push_swap(
+        &self,
+        batch: &mut TxBatch,
+        from: Address,
+        token_in: Address,
+        token_out: Address,
+        amount: U256,
+    ) {
+        let call = Vault::swapCall {
+            singleSwap: self.single_swap(BalancerSwapKind::GivenIn, token_in, token_out, amount),
+            funds: funds(from),
+            limit: U256::ZERO,
+            deadline: U256::MAX,
+        };
+        batch.push(from, self.vault, &call);
     }
 
     /// Quotes a swap with `BalancerQueries.querySwap` (an `eth_call` at the latest block): the

@@ -1,5 +1,6 @@
 //! Integration tests of the `mev-bot` binary.
 
+mod arbitrage;
 mod architecture;
 mod config_cli;
 mod decode_cli;
