@@ -271,7 +271,12 @@ impl Pipeline {
                 report.positions_refreshed = done.refreshed;
                 report.positions_removed = done.removed;
                 report.opportunities = done.opportunities;
-                report.opportunities.sort_by(|a, b| a.label().cmp(&b.label()));
+                report.opportunities.sort_by(|a, b| {
+                    let key = |o: &crate::Opportunity| {
+                        o.as_liquidation().map(|l| (l.protocol.clone(), l.user))
+                    };
+                    key(a).cmp(&key(b))
+                });
                 report.opportunities.extend(arbitrages.into_iter().map(crate::Opportunity::from));
                 done.changes
             }
