@@ -50,6 +50,11 @@ impl Scenario {
                 PoolConfig::UniswapV2 { address: pair.address(), fee: None },
                 PoolConfig::UniswapV3 { address: pool.address(), tick_words: None },
             ],
+            // Cycles between the pair and the pool, from either token.
+            arbitrage: mev_bot::ArbitrageConfig {
+                base: vec![mev_bot::BaseToken::new(t0), mev_bot::BaseToken::new(t1)],
+                ..Default::default()
+            },
             ..BotConfig::default()
         };
         let config = BotConfig::from_toml(&toml_of(&config)).expect("config round-trips");
@@ -132,7 +137,7 @@ impl Live {
         Recording {
             format: RECORDING_FORMAT,
             description: "devnet: Uniswap V2/V3 swaps, Aave V3 borrows and repays, WETH \
-                          $2,000 -> $1,700, two liquidations"
+                          $2,000 -> $1,700, two liquidations, arbitrages between the pools"
                 .into(),
             config: config.clone(),
             start,
@@ -158,10 +163,16 @@ async fn price_drop_liquidations_pools_metrics_and_replay() {
     let b = &s.market.borrowers;
     assert_eq!(live.pipeline.positions(), 5, "the five borrowers are tracked at bootstrap");
 
-    // Swaps on both pools: applied in place.
-    s.pair.swap_exact_in(me, true, e18(1_000)).await.expect("v2 swap");
+    // Swaps on both pools, in opposite directions: applied in place, and the pools now disagree
+    // by about 2.4 %, beyond their fees: an arbitrage.
+    s.pair.swap_exact_in(me, true, e18(10_000)).await.expect("v2 swap");
     s.pool.swap_exact_in(me, false, e18(2_000)).await.expect("v3 swap");
-    live.sync().await;
+    let reports = live.sync().await;
+    let arbs: Vec<_> = reports.iter().flat_map(|r| r.arbitrages().cloned()).collect();
+    assert!(!arbs.is_empty(), "the dislocation is an arbitrage");
+    for a in &arbs {
+        assert!(a.gross_profit > U256::ZERO && a.hops.len() == 2, "{a:?}");
+    }
     assert_eq!(s.pool_states().await.to_vec(), pool_states(&live.pipeline, &s));
 
     // A new borrower appears through its Borrow event.
@@ -212,7 +223,8 @@ async fn price_drop_liquidations_pools_metrics_and_replay() {
     // A third unhealthy block does not flag them again.
     d.mine(1).await.expect("mine");
     live.sync().await;
-    assert_eq!(live.opportunities().len(), 2);
+    let liquidations = live.opportunities().iter().filter(|o| o.as_liquidation().is_some()).count();
+    assert_eq!(liquidations, 2);
 
     // Liquidations: borrower 3 entirely (removed), borrower 4 half its DAI (updated).
     let liquidator = Address::repeat_byte(0x77);
@@ -345,7 +357,7 @@ async fn reorg_rolls_caches_back_to_the_chain() {
     // The orphaned price drop is undone: streaks back to 0, no opportunity, prices as before.
     assert_eq!(streak(&live.pipeline, b[2]), Some(0));
     assert_eq!(streak(&live.pipeline, b[3]), Some(0));
-    assert!(reports.iter().all(|r| r.opportunities.is_empty()));
+    assert!(reports.iter().all(|r| r.liquidations().next().is_none()), "no liquidation");
     let weth = s.asset("WETH");
     assert_eq!(aave.asset_price(weth).await.unwrap(), U256::from(2_000u64 * 100_000_000));
     // Stored streaks were restored too.

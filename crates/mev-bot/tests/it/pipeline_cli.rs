@@ -37,6 +37,10 @@ fn opportunities(stdout: &[u8]) -> Vec<Opportunity> {
 async fn bundled_recording_replays_to_the_live_runs_opportunities() {
     let recording = Recording::load(&bundled()).expect("bundled recording");
     assert!(!recording.opportunities.is_empty(), "the scenario flags positions");
+    assert!(
+        recording.opportunities.iter().any(|o| o.as_arbitrage().is_some()),
+        "the bundled run shows an arbitrage next to the liquidations"
+    );
     let out =
         mev_bot(vec!["replay".into(), bundled().display().to_string(), "--check".into()]).await;
     assert!(out.status.success(), "{}", stderr(&out));
