@@ -126,6 +126,10 @@ fn bench(c: &mut Criterion) {
             anchor_swap(&bitmap, &nets, black_box(&state), black_box(true), black_box(amount))
         })
     });
+    // The amounts alone (what a search evaluating many inputs calls).
+    g.bench_function("mev_swap_math_amounts", |b| {
+        b.iter(|| black_box(&state).quote_exact_in_amounts(black_box(true), black_box(amount)))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("v3_quote_within_one_tick");
@@ -135,6 +139,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("uniswap_v3_math_anchor", |b| {
         b.iter(|| anchor_swap(&bitmap, &nets, black_box(&state), black_box(true), black_box(small)))
+    });
+    g.bench_function("mev_swap_math_amounts", |b| {
+        b.iter(|| black_box(&state).quote_exact_in_amounts(black_box(true), black_box(small)))
     });
     g.finish();
 

@@ -9,7 +9,9 @@
 //! done
 //! ```
 //!
-//! Operations: `v2`, `v3_one_tick`, `v3_10_ticks`, `tick_at_sqrt_ratio`, `mul_div_512`.
+//! Operations: `v2`, `v3_one_tick`, `v3_10_ticks`, `v3_one_tick_amounts`, `v3_10_ticks_amounts`
+//! (the amounts-only quote), `tick_at_sqrt_ratio`, `sqrt_ratio_at_tick`
+//! (tick -123457), `sqrt_ratio_at_positive_tick` (123457), `mul_div_512`.
 
 use std::{collections::BTreeMap, hint::black_box};
 
@@ -69,6 +71,20 @@ fn main() {
             "v3_one_tick" => {
                 black_box(black_box(&state).quote_exact_in(black_box(true), black_box(small)).ok());
             }
+            "v3_one_tick_amounts" => {
+                black_box(
+                    black_box(&state)
+                        .quote_exact_in_amounts(black_box(true), black_box(small))
+                        .ok(),
+                );
+            }
+            "v3_10_ticks_amounts" => {
+                black_box(
+                    black_box(&state)
+                        .quote_exact_in_amounts(black_box(true), black_box(ten_ticks))
+                        .ok(),
+                );
+            }
             "v3_10_ticks" => {
                 black_box(
                     black_box(&state).quote_exact_in(black_box(true), black_box(ten_ticks)).ok(),
@@ -76,6 +92,12 @@ fn main() {
             }
             "tick_at_sqrt_ratio" => {
                 black_box(get_tick_at_sqrt_ratio(black_box(price)).ok());
+            }
+            "sqrt_ratio_at_tick" => {
+                black_box(get_sqrt_ratio_at_tick(black_box(-123_457)).ok());
+            }
+            "sqrt_ratio_at_positive_tick" => {
+                black_box(get_sqrt_ratio_at_tick(black_box(123_457)).ok());
             }
             "mul_div_512" => {
                 black_box(mul_div(black_box(a), black_box(b), black_box(d)).ok());

@@ -14,7 +14,7 @@ pub use v2::{V2Fee, get_amount_in, get_amount_out};
 pub use v3::{
     full_math::{div_rounding_up, mul_div, mul_div_rounding_up},
     liquidity_math::add_delta,
-    pool::{SwapResult, V3State, default_price_limit},
+    pool::{SwapAmounts, SwapResult, V3State, default_price_limit},
     sqrt_price_math::{
         get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_amount0_rounding_up,
         get_next_sqrt_price_from_amount1_rounding_down, get_next_sqrt_price_from_input,

@@ -20,10 +20,10 @@
 use alloy_primitives::{Address, I256, U256, aliases::U160};
 
 use crate::{
-    Result, SwapError, SwapResult, V3State, default_price_limit,
+    Result, SwapAmounts, SwapError, SwapResult, V3State, default_price_limit,
     v3::{
         full_math::{mul_div, mul_div_rounding_up},
-        pool::StepRule,
+        pool::{Detail, StepRule},
         sqrt_price_math::{
             get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
             get_next_sqrt_price_from_output,
@@ -168,6 +168,16 @@ impl V4State {
         amount_specified: I256,
         sqrt_price_limit_x96: U160,
     ) -> Result<SwapResult> {
+        self.swap_detail(zero_for_one, amount_specified, sqrt_price_limit_x96, Detail::Full)
+    }
+
+    fn swap_detail(
+        &self,
+        zero_for_one: bool,
+        amount_specified: I256,
+        sqrt_price_limit_x96: U160,
+        detail: Detail,
+    ) -> Result<SwapResult> {
         self.check_quotable()?;
         if amount_specified.is_zero() {
             return Err(SwapError::ZeroAmount { what: "amount_specified" });
@@ -188,6 +198,7 @@ impl V4State {
             sqrt_price_limit_x96,
             fee,
             StepRule::V4,
+            detail,
         )?;
         // The BalanceDelta is two int128s.
         let fits = |x: I256| i128::try_from(x).is_ok();
@@ -205,8 +216,27 @@ impl V4State {
     /// `int128(exactAmount)`); [`SwapError::ExactInputNotFilled`] when the pool reaches the
     /// limit before taking all of it (the quoter's `NotEnoughLiquidity`).
     pub fn quote_exact_in(&self, zero_for_one: bool, amount_in: U256) -> Result<SwapResult> {
+        self.quote_in(zero_for_one, amount_in, Detail::Full)
+    }
+
+    /// The amounts of [`V4State::quote_exact_in`] alone, without the state after the swap (as
+    /// [`V3State::quote_exact_in_amounts`]).
+    ///
+    /// # Errors
+    /// As [`V4State::quote_exact_in`], the same for every input.
+    pub fn quote_exact_in_amounts(
+        &self,
+        zero_for_one: bool,
+        amount_in: U256,
+    ) -> Result<SwapAmounts> {
+        self.quote_in(zero_for_one, amount_in, Detail::Amounts)
+            .map(|r| SwapAmounts { amount_in: r.amount_in, amount_out: r.amount_out })
+    }
+
+    fn quote_in(&self, zero_for_one: bool, amount_in: U256, detail: Detail) -> Result<SwapResult> {
         let amount = to_int128(amount_in)?;
-        let result = self.swap(zero_for_one, -amount, default_price_limit(zero_for_one))?;
+        let limit = default_price_limit(zero_for_one);
+        let result = self.swap_detail(zero_for_one, -amount, limit, detail)?;
         if result.amount_in != amount_in {
             return Err(SwapError::ExactInputNotFilled {
                 requested: amount_in,

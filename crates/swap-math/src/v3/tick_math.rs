@@ -61,21 +61,24 @@ pub fn get_sqrt_ratio_at_tick(tick: i32) -> Result<U256> {
     }
     // The contract's ratio starts at 2^128 (even ticks) or below it, and each multiplier is
     // below 2^128, so after the first multiplication the ratio fits 128 bits: keep it in a
-    // u128, with `None` for the starting 2^128 (multiplying it by m and shifting gives m).
-    let mut ratio: Option<u128> =
-        if abs_tick & 1 != 0 { Some(0xfffc_b933_bd6f_ad37_aa2d_162d_1a59_4001_u128) } else { None };
-    for (bit, &multiplier) in RATIOS.iter().enumerate() {
-        if abs_tick & (2 << bit) != 0 {
-            ratio = Some(match ratio {
-                Some(r) => mul_high_128(r, multiplier),
-                None => multiplier,
-            });
-        }
-    }
-    let Some(ratio) = ratio else {
+    // u128, starting from the first multiplier for even ticks (2^128 · m >> 128 is m). Only
+    // the set bits of the tick are visited.
+    let mut rest = abs_tick >> 1;
+    let mut ratio = if abs_tick & 1 != 0 {
+        0xfffc_b933_bd6f_ad37_aa2d_162d_1a59_4001_u128
+    } else if rest == 0 {
         // Tick 0: 2^128 in Q128.128 is 2^96 in Q64.96.
         return Ok(U256::from_limbs([0, 1 << 32, 0, 0]));
+    } else {
+        let bit = rest.trailing_zeros();
+        rest &= rest - 1;
+        RATIOS[bit as usize]
     };
+    while rest != 0 {
+        let bit = rest.trailing_zeros();
+        rest &= rest - 1;
+        ratio = mul_high_128(ratio, RATIOS[bit as usize]);
+    }
     let ratio = if tick > 0 {
         // ratio > 0: every multiplier keeps it above 2^128 · 2^-128.
         U256::MAX / U256::from(ratio)

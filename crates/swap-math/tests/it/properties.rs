@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{I256, U256, aliases::U160};
 use mev_swap_math::{
-    MAX_TICK, MIN_TICK, SwapError, V3State, compute_swap_step, default_price_limit,
+    MAX_TICK, MIN_TICK, SwapAmounts, SwapError, V3State, compute_swap_step, default_price_limit,
     get_sqrt_ratio_at_tick,
 };
 use proptest::prelude::*;
@@ -128,6 +128,21 @@ proptest! {
         prop_assert_eq!(r.liquidity_after as i128, expected);
         prop_assert!(r.amount_in > U256::ZERO || r.amount_out.is_zero());
         prop_assert!(r.fee_amount <= r.amount_in);
+    }
+
+    /// The amounts-only quote is the full quote's amounts, or its error, for every input.
+    #[test]
+    fn amounts_only_quotes_are_the_full_quotes_amounts(
+        state in arb_pool(),
+        zero_for_one: bool,
+        amount in arb_amount(),
+    ) {
+        let full = state.quote_exact_in(zero_for_one, amount);
+        let amounts = state.quote_exact_in_amounts(zero_for_one, amount);
+        match full {
+            Ok(r) => prop_assert_eq!(amounts, Ok(SwapAmounts { amount_in: r.amount_in, amount_out: r.amount_out })),
+            Err(e) => prop_assert_eq!(amounts, Err(e)),
+        }
     }
 
     /// Any state and any input: an answer or an error, never a panic.

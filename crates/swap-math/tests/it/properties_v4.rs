@@ -5,7 +5,7 @@
 
 use alloy_primitives::{Address, I256, U256};
 use mev_swap_math::{
-    DYNAMIC_FEE_FLAG, SwapError, V3State, V4State, default_price_limit, hook_flags,
+    DYNAMIC_FEE_FLAG, SwapAmounts, SwapError, V3State, V4State, default_price_limit, hook_flags,
 };
 use proptest::prelude::*;
 
@@ -39,6 +39,21 @@ fn arb_v4() -> impl Strategy<Value = V4State> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+    /// The amounts-only quote is the full quote's amounts, or its error, for every input.
+    #[test]
+    fn v4_amounts_only_quotes_are_the_full_quotes_amounts(
+        state in arb_v4(),
+        zero_for_one: bool,
+        amount in arb_amount(),
+    ) {
+        let full = state.quote_exact_in(zero_for_one, amount);
+        let amounts = state.quote_exact_in_amounts(zero_for_one, amount);
+        match full {
+            Ok(r) => prop_assert_eq!(amounts, Ok(SwapAmounts { amount_in: r.amount_in, amount_out: r.amount_out })),
+            Err(e) => prop_assert_eq!(amounts, Err(e)),
+        }
+    }
+
 
     /// Any state, amount and limit: an answer or an error, never a panic.
     #[test]
