@@ -12,7 +12,7 @@
 //! ([`ReserveCache::get`](crate::ReserveCache::get)).
 
 use alloy_primitives::{Address, U256, aliases::U160};
-use mev_swap_math::{SwapError, get_amount_in, get_amount_out};
+use mev_swap_math::{SwapAmounts, SwapError, get_amount_in, get_amount_out};
 
 use crate::{BalancerV2Pool, BalancerV2State, PoolSnapshot, PoolState};
 
@@ -188,6 +188,38 @@ impl PoolSnapshot {
         self.quote_swap(token_in, Some(token_out), amount, side)
     }
 
+    /// The input and output of [`PoolSnapshot::quote_to`] alone, without the pool's state
+    /// after the swap: for a Uniswap V3 or V4 exact input the tick walk skips the final
+    /// `getTickAtSqrtRatio` only that state needs. For a search that quotes many inputs.
+    ///
+    /// # Errors
+    /// As [`PoolSnapshot::quote_to`], the same for every input.
+    pub fn amounts_to(
+        &self,
+        token_in: Address,
+        token_out: Address,
+        amount: U256,
+        side: SwapSide,
+    ) -> Result<SwapAmounts, QuoteError> {
+        let pool = self.pool;
+        let swap = |source| QuoteError::Swap { pool, source };
+        match (&self.state, side) {
+            (PoolState::UniswapV3(v3), SwapSide::ExactIn) => {
+                let zero_for_one =
+                    direction(pool, (v3.token0, v3.token1), token_in, Some(token_out))?;
+                v3.state.quote_exact_in_amounts(zero_for_one, amount).map_err(swap)
+            }
+            (PoolState::UniswapV4(v4), SwapSide::ExactIn) => {
+                let zero_for_one =
+                    direction(pool, (v4.currency0, v4.currency1), token_in, Some(token_out))?;
+                v4.state.quote_exact_in_amounts(zero_for_one, amount).map_err(swap)
+            }
+            _ => self
+                .quote_to(token_in, token_out, amount, side)
+                .map(|q| SwapAmounts { amount_in: q.amount_in, amount_out: q.amount_out }),
+        }
+    }
+
     fn quote_swap(
         &self,
         token_in: Address,
@@ -212,17 +244,8 @@ impl PoolSnapshot {
                 });
             }
         };
-        let zero_for_one = if token_in == token0 {
-            true
-        } else if token_in == token1 {
-            false
-        } else {
-            return Err(QuoteError::UnknownToken { pool, token: token_in });
-        };
+        let zero_for_one = direction(pool, (token0, token1), token_in, wanted_out)?;
         let token_out = if zero_for_one { token1 } else { token0 };
-        if let Some(wanted) = wanted_out.filter(|&w| w != token_out) {
-            return Err(QuoteError::UnknownToken { pool, token: wanted });
-        }
         let (amount_in, amount_out, after) = match &self.state {
             PoolState::UniswapV2 { reserve0, reserve1, fee, .. } => {
                 let (r_in, r_out) =
@@ -347,6 +370,30 @@ impl PoolSnapshot {
 }
 
 /// Kinds refused above; kept as an error rather than a panic.
+/// Whether a swap of `token_in` (for `wanted_out`, when named) through a two-token pool goes
+/// from token0 to token1.
+fn direction(
+    pool: Address,
+    (token0, token1): (Address, Address),
+    token_in: Address,
+    wanted_out: Option<Address>,
+) -> Result<bool, QuoteError> {
+    let zero_for_one = if token_in == token0 {
+        true
+    } else if token_in == token1 {
+        false
+    } else {
+        return Err(QuoteError::UnknownToken { pool, token: token_in });
+    };
+    let token_out = if zero_for_one { token1 } else { token0 };
+    match wanted_out {
+        Some(wanted) if wanted != token_out => {
+            Err(QuoteError::UnknownToken { pool, token: wanted })
+        }
+        _ => Ok(zero_for_one),
+    }
+}
+
 const fn unreachable_kind(pool: Address) -> Result<(U256, U256, PriceAfter), QuoteError> {
     Err(QuoteError::NotQuotable { pool, kind: "unknown", reason: "not a quotable kind" })
 }

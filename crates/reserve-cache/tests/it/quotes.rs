@@ -227,6 +227,16 @@ async fn cached_quotes_equal_quoter_v2_and_the_pairs_every_block() {
                 let side = if i % 2 == 0 { SwapSide::ExactIn } else { SwapSide::ExactOut };
                 let token_in = if zero_for_one { pool.token0() } else { pool.token1() };
                 let ours = cache.quote(&pool.address(), token_in, amount, side);
+                // The amounts-only path (what arbitrage sizing calls) agrees with the quote.
+                let snapshot = cache.cached(&pool.address()).expect("cached");
+                let token_out = if zero_for_one { pool.token1() } else { pool.token0() };
+                assert_eq!(
+                    snapshot
+                        .amounts_to(token_in, token_out, amount, side)
+                        .map(|a| (a.amount_in, a.amount_out)),
+                    ours.clone().map(|q| (q.amount_in, q.amount_out)),
+                    "amounts_to, {side:?} {amount} at block {head}"
+                );
                 let theirs = match side {
                     SwapSide::ExactIn => {
                         quoter

@@ -779,7 +779,18 @@ async fn cached_v4_quotes_equal_v4_quoter_every_block_and_execute_exactly() {
                 let amount = U256::from(1 + rng.below(9)) * U256::from(10u64).pow(digits);
                 let subject = &world.subjects[s];
                 let token_in = subject.token(zero_for_one);
-                let Ok(q) = cache.quote(&subject.address(), token_in, amount, side) else {
+                let quote = cache.quote(&subject.address(), token_in, amount, side);
+                // The amounts-only path (what arbitrage sizing calls) agrees with the quote.
+                let snapshot = cache.cached(&subject.address()).expect("cached");
+                let token_out = subject.token(!zero_for_one);
+                assert_eq!(
+                    snapshot
+                        .amounts_to(token_in, token_out, amount, side)
+                        .map(|a| (a.amount_in, a.amount_out)),
+                    quote.clone().map(|q| (q.amount_in, q.amount_out)),
+                    "amounts_to, {side:?} {amount} at block {head}"
+                );
+                let Ok(q) = quote else {
                     world.subjects[s].tally.execution_refused += 1;
                     continue;
                 };
