@@ -9,8 +9,8 @@
 
 use std::{collections::BTreeMap, hint::black_box, time::Instant};
 
-use alloy_primitives::{Address, U256, aliases::U160};
-use mev_arbitrage::{CycleIndex, SizingConfig, size_cycle};
+use alloy_primitives::{Address, U256, aliases::U160, map::AddressHashMap};
+use mev_arbitrage::{Arbitrage, BlockView, CycleIndex, SizingConfig, size_cycle};
 use mev_reserve_cache::{PoolSnapshot, PoolState, V3Pool};
 use mev_swap_math::{MAX_TICK, MIN_TICK, V2Fee, V3State, get_tick_at_sqrt_ratio};
 
@@ -74,6 +74,47 @@ fn v3(pool: Address, t0: Address, t1: Address, p0: u64, p1: u64) -> PoolSnapshot
     PoolSnapshot { pool, block: 1, state: PoolState::UniswapV3(Box::new(v3)) }
 }
 
+/// The timed part: the cycles `touched` reaches and the opportunities among them (how many
+/// cycles, and the arbitrages in id order). Not inlined, so a profiler can single it out.
+#[inline(never)]
+fn evaluate(
+    index: &CycleIndex,
+    touched: &[Address],
+    snapshots: &AddressHashMap<PoolSnapshot>,
+    config: &SizingConfig,
+) -> (usize, Vec<Arbitrage>) {
+    let ids = index.touched(touched.iter());
+    // One lookup per pool for the block, as the pipeline's stage sizes.
+    let mut view = BlockView::new(index, |a: &Address| snapshots.get(a));
+    let mut found = Vec::new();
+    for &id in &ids {
+        if let Ok(Some(arb)) = view.size(id, config) {
+            found.push(arb);
+        }
+    }
+    (ids.len(), found)
+}
+
+/// The anchor, timed on the same blocks: every touched cycle sized alone by [`size_cycle`],
+/// each hop's snapshot looked up in the map and its curve computed again.
+#[inline(never)]
+fn evaluate_each(
+    index: &CycleIndex,
+    touched: &[Address],
+    snapshots: &AddressHashMap<PoolSnapshot>,
+    config: &SizingConfig,
+) -> (usize, Vec<Arbitrage>) {
+    let ids = index.touched(touched.iter());
+    let mut found = Vec::new();
+    for &id in &ids {
+        let Some(cycle) = index.get(id) else { continue };
+        if let Ok(Some(arb)) = size_cycle(id, cycle, |a| snapshots.get(a), config) {
+            found.push(arb);
+        }
+    }
+    (ids.len(), found)
+}
+
 fn main() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let n_tokens = 100u64;
@@ -81,7 +122,8 @@ fn main() {
     // Each token's price in a common unit.
     let prices: Vec<u64> = (0..n_tokens).map(|_| 500 + rng.below(1_500)).collect();
     let bases: Vec<Address> = tokens[..5].to_vec();
-    let mut snapshots: std::collections::HashMap<Address, PoolSnapshot> = Default::default();
+    // The map the pipeline's stage resolves a block's snapshots into.
+    let mut snapshots: AddressHashMap<PoolSnapshot> = AddressHashMap::default();
     let mut pools = Vec::new();
     for i in 0..1_000u64 {
         // One pool in three has a base token, so cycles close.
@@ -123,7 +165,17 @@ fn main() {
     let config = SizingConfig::default();
     let addresses: Vec<Address> = pools.iter().map(|p| p.0).collect();
     let mut per_block = Vec::new();
+    let mut per_block_each = Vec::new();
     let (mut evaluated, mut found, mut evaluations) = (0usize, 0usize, 0u64);
+    let mut profit = U256::ZERO;
+    // FNV-1a over every opportunity's (cycle, amount_in, gross_profit), in the order found:
+    // any change to the results changes it.
+    let mut checksum = 0xcbf2_9ce4_8422_2325u64;
+    let mut fold = |bytes: &[u8]| {
+        for b in bytes {
+            checksum = (checksum ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
     for _block in 0..300 {
         // 500 logs: 80 % on the 20 hottest pools, the rest anywhere.
         let mut touched = Vec::with_capacity(500);
@@ -159,27 +211,43 @@ fn main() {
             }
         }
         let started = Instant::now();
-        let ids = index.touched(touched.iter());
-        for id in &ids {
-            let Some(cycle) = index.get(*id) else { continue };
-            if let Ok(Some(arb)) = size_cycle(*id, cycle, |a| snapshots.get(a), &config) {
-                found += 1;
-                evaluations += u64::from(arb.evaluations);
-                black_box(arb);
-            }
-        }
+        let (ids, arbs) = evaluate(&index, &touched, &snapshots, &config);
         per_block.push(started.elapsed());
-        evaluated += ids.len();
+        let started = Instant::now();
+        let anchor = evaluate_each(&index, &touched, &snapshots, &config);
+        per_block_each.push(started.elapsed());
+        assert_eq!(anchor, (ids, arbs.clone()), "the view sizes as size_cycle");
+        evaluated += ids;
+        for arb in arbs {
+            found += 1;
+            evaluations += u64::from(arb.evaluations);
+            profit += arb.gross_profit;
+            fold(&arb.cycle.0.to_le_bytes());
+            fold(&arb.amount_in.to_le_bytes::<32>());
+            fold(&arb.gross_profit.to_le_bytes::<32>());
+            black_box(arb);
+        }
     }
     per_block.sort_unstable();
-    let p = |q: f64| per_block[((per_block.len() - 1) as f64 * q) as usize];
+    per_block_each.sort_unstable();
+    let q = |v: &[std::time::Duration], q: f64| v[((v.len() - 1) as f64 * q) as usize];
+    let p = |x: f64| q(&per_block, x);
     println!(
         "300 blocks of 500 logs: {} cycles evaluated per block on average, {found} opportunities \
-         ({} quotes of the cycle each on average); per block p50 {:?}, p99 {:?}, max {:?}",
+         ({} quotes of the cycle each on average); per block p50 {:?}, p99 {:?}, max {:?}; \
+         {profit} wei of gross profit in all; checksum of (cycle, amount_in, gross_profit) \
+         {checksum:016x}",
         evaluated / 300,
         evaluations / found.max(1) as u64,
         p(0.50),
         p(0.99),
         per_block[per_block.len() - 1],
+    );
+    println!(
+        "anchor, the same blocks sized cycle by cycle with size_cycle (a map lookup and a curve \
+         per hop): per block p50 {:?}, p99 {:?}, max {:?}",
+        q(&per_block_each, 0.50),
+        q(&per_block_each, 0.99),
+        per_block_each[per_block_each.len() - 1],
     );
 }

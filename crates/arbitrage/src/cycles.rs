@@ -1,8 +1,6 @@
 //! The token graph of a set of pools and its cycles from base tokens, indexed by pool.
 
-use std::collections::HashMap;
-
-use alloy_primitives::Address;
+use alloy_primitives::{Address, map::AddressHashMap};
 
 /// The most hops a cycle has.
 pub const MAX_HOPS: usize = 3;
@@ -23,7 +21,18 @@ pub struct Hop {
 pub struct Cycle {
     hops: [Hop; MAX_HOPS],
     len: u8,
+    /// Each hop's pool's position in its index's pool list ([`CycleIndex::slots`]).
+    pub(crate) slots: [u32; MAX_HOPS],
+    /// Each hop's way through its pool: for a pool of two tokens 0 when it pays in the first
+    /// one the index was given, 1 for the second; [`NO_SIDE`] for a pool of more tokens.
+    pub(crate) sides: [u8; MAX_HOPS],
 }
+
+/// [`Cycle::sides`] of a hop through a pool of more than two tokens.
+pub(crate) const NO_SIDE: u8 = 2;
+
+/// [`Cycle::slots`] of a hop whose pool has none (beyond 2^32 − 1 pools).
+pub(crate) const NO_SLOT: u32 = u32::MAX;
 
 impl Cycle {
     /// The hops, in order.
@@ -48,7 +57,12 @@ impl Cycle {
         let mut all = [hops[0]; MAX_HOPS];
         all[..hops.len()].copy_from_slice(hops);
         // `hops` has 2 or 3 entries: the cast cannot truncate.
-        Self { hops: all, len: hops.len() as u8 }
+        Self {
+            hops: all,
+            len: hops.len() as u8,
+            slots: [NO_SLOT; MAX_HOPS],
+            sides: [NO_SIDE; MAX_HOPS],
+        }
     }
 }
 
@@ -67,7 +81,9 @@ pub struct CycleId(pub u32);
 #[derive(Debug, Clone, Default)]
 pub struct CycleIndex {
     cycles: Vec<Cycle>,
-    by_pool: HashMap<Address, Vec<CycleId>>,
+    by_pool: AddressHashMap<Vec<CycleId>>,
+    /// How many distinct pools the index was given (the range of [`Cycle::slots`]).
+    slots: usize,
 }
 
 impl CycleIndex {
@@ -82,12 +98,20 @@ impl CycleIndex {
     ) -> Self {
         let max_hops = max_hops.clamp(2, MAX_HOPS);
         // token → (pool, other token), each pool once.
-        let mut edges: HashMap<Address, Vec<(Address, Address)>> = HashMap::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut edges: AddressHashMap<Vec<(Address, Address)>> = AddressHashMap::default();
+        // pool → (its slot, its first token when it has exactly two).
+        let mut slot_of: AddressHashMap<(u32, Option<Address>)> = AddressHashMap::default();
         for (pool, tokens) in pools {
-            if !seen.insert(*pool) {
+            if slot_of.contains_key(pool) {
                 continue;
             }
+            let two = match tokens.as_slice() {
+                [a, b] if a != b => Some(*a),
+                _ => None,
+            };
+            // A pool past 2^32 − 1 has no slot ([`NO_SLOT`]): its hops are looked up each time.
+            let slot = u32::try_from(slot_of.len()).unwrap_or(NO_SLOT);
+            slot_of.insert(*pool, (slot, two));
             for (i, a) in tokens.iter().enumerate() {
                 for b in tokens.iter().skip(i + 1) {
                     if a != b {
@@ -132,7 +156,20 @@ impl CycleIndex {
                 }
             }
         }
-        let mut by_pool: HashMap<Address, Vec<CycleId>> = HashMap::new();
+        for cycle in &mut cycles {
+            let len = cycle.hops().len();
+            for i in 0..len {
+                let hop = cycle.hops[i];
+                if let Some(&(slot, two)) = slot_of.get(&hop.pool) {
+                    cycle.slots[i] = slot;
+                    cycle.sides[i] = match two {
+                        Some(first) => u8::from(hop.token_in != first),
+                        None => NO_SIDE,
+                    };
+                }
+            }
+        }
+        let mut by_pool: AddressHashMap<Vec<CycleId>> = AddressHashMap::default();
         for (i, cycle) in cycles.iter().enumerate() {
             let id = CycleId(u32::try_from(i).unwrap_or(u32::MAX));
             for hop in cycle.hops() {
@@ -142,7 +179,7 @@ impl CycleIndex {
                 }
             }
         }
-        Self { cycles, by_pool }
+        Self { cycles, by_pool, slots: slot_of.len().min(NO_SLOT as usize) }
     }
 
     /// How many cycles.
@@ -155,6 +192,12 @@ impl CycleIndex {
     #[must_use]
     pub const fn is_empty(&self) -> bool {
         self.cycles.is_empty()
+    }
+
+    /// How many distinct pools the index was given: what a [`crate::BlockView`] keeps a
+    /// snapshot and a curve cache for.
+    pub(crate) const fn slots(&self) -> usize {
+        self.slots
     }
 
     /// The cycle `id`.
@@ -183,10 +226,26 @@ impl CycleIndex {
     /// those pools must re-evaluate.
     #[must_use]
     pub fn touched<'a>(&self, pools: impl IntoIterator<Item = &'a Address>) -> Vec<CycleId> {
-        let mut ids: Vec<CycleId> =
-            pools.into_iter().flat_map(|p| self.cycles_of(p).iter().copied()).collect();
-        ids.sort_unstable();
-        ids.dedup();
+        // A bit per cycle: a pool touched by many logs costs its cycles' bits again, not a
+        // sort of every repetition.
+        let mut bits = vec![0u64; self.cycles.len().div_ceil(64)];
+        let mut count = 0usize;
+        for pool in pools {
+            for id in self.cycles_of(pool) {
+                let (word, bit) = (id.0 as usize / 64, id.0 % 64);
+                count += usize::from(bits[word] >> bit & 1 == 0);
+                bits[word] |= 1 << bit;
+            }
+        }
+        let mut ids = Vec::with_capacity(count);
+        for (w, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                // `w < 2^26` (the index holds fewer than 2^32 cycles): the id fits.
+                ids.push(CycleId((w * 64) as u32 + word.trailing_zeros()));
+                word &= word - 1;
+            }
+        }
         ids
     }
 }

@@ -29,8 +29,12 @@ fn f(x: U256) -> f64 {
     }
     let shift = bits - 64;
     let top = (x >> shift).as_limbs()[0] as f64;
-    top * (shift as f64).exp2()
+    // 2^shift exactly (shift ≤ 192: a normal exponent), as `exp2` gives it, without the call.
+    top * f64::from_bits((1023 + shift as u64) << 52)
 }
+
+/// 2^96, exactly.
+const Q96: f64 = 79_228_162_514_264_337_593_543_950_336.0;
 
 /// The hop's form on `snapshot`, or `None` when the pool is not of constant-product form
 /// (Balancer, Curve) or the direction is unknown.
@@ -39,7 +43,7 @@ pub(crate) fn curve(snapshot: &PoolSnapshot, token_in: Address) -> Option<Curve>
         if liquidity == 0 || sqrt_price.is_zero() {
             return None;
         }
-        let sqrt = f(sqrt_price) / 2f64.powi(96);
+        let sqrt = f(sqrt_price) / Q96;
         let l = liquidity as f64;
         let (x, y) = (l / sqrt, l * sqrt);
         let gamma = 1.0 - f64::from(fee) / 1e6;
@@ -141,5 +145,11 @@ mod tests {
         let x = f(x);
         assert!((2.18e19..2.19e19).contains(&x), "{x}");
         assert_eq!(to_u256(1e30) >> 60usize, U256::from(1e30 as u128 >> 60));
+        assert_eq!(Q96, 2f64.powi(96));
+        for shift in [1usize, 63, 64, 100, 192] {
+            let x = (U256::from(0x8765_4321_dead_beefu64) << shift) | U256::from(12_345);
+            let top = (x >> (x.bit_len() - 64)).as_limbs()[0] as f64;
+            assert_eq!(f(x), top * ((x.bit_len() - 64) as f64).exp2(), "{shift}");
+        }
     }
 }

@@ -7,4 +7,4 @@ mod estimate;
 mod sizing;
 
 pub use cycles::{Cycle, CycleId, CycleIndex, Hop, MAX_HOPS};
-pub use sizing::{Arbitrage, HopAmounts, SizingConfig, SizingError, size_cycle};
+pub use sizing::{Arbitrage, BlockView, HopAmounts, SizingConfig, SizingError, size_cycle};

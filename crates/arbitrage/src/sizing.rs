@@ -1,10 +1,12 @@
 //! The profit-maximising input of a cycle, from exact cached quotes.
 
+use std::borrow::Borrow;
+
 use alloy_primitives::{Address, I256, U256, U512};
 use mev_reserve_cache::{PoolSnapshot, SwapSide};
 
 use crate::{
-    Cycle, CycleId, MAX_HOPS,
+    Cycle, CycleId, CycleIndex, MAX_HOPS,
     estimate::{Curve, Estimate, curve, estimate},
 };
 
@@ -89,6 +91,12 @@ pub enum SizingError {
         /// The pool.
         pool: Address,
     },
+    /// The index has no cycle of this id ([`BlockView::size`]).
+    #[error("no cycle {} in the index", id.0)]
+    UnknownCycle {
+        /// The id asked for.
+        id: CycleId,
+    },
 }
 
 /// The input that maximises `cycle`'s profit on the snapshots `state` gives, and the amounts
@@ -96,7 +104,7 @@ pub enum SizingError {
 /// [`SizingConfig::gas_cost`].
 ///
 /// Each evaluation quotes the hops exact-in one after the other on the snapshots (no I/O,
-/// [`PoolSnapshot::quote_to`]); an input some hop cannot fill (beyond its liquidity, past its
+/// [`PoolSnapshot::amounts_to`]); an input some hop cannot fill (beyond its liquidity, past its
 /// loaded ticks, a pool that refuses to quote) counts as not paying. The search assumes the
 /// profit is unimodal in the input — each AMM's output is concave in its input, so the
 /// cycle's is — up to the contracts' rounding (a few wei, or a fixed loss per hop, which leaves
@@ -116,28 +124,188 @@ pub fn size_cycle<'a>(
     for (slot, hop) in snapshots.iter_mut().zip(cycle.hops()) {
         *slot = Some(state(&hop.pool).ok_or(SizingError::MissingPool { pool: hop.pool })?);
     }
-    let mut search = Search { cycle, snapshots, evaluations: 0, best: None };
+    let curves = curves(cycle, &snapshots);
+    Ok(search(id, cycle, snapshots, curves, config))
+}
+
+/// One block's snapshots, for sizing many cycles of one [`CycleIndex`] on them.
+///
+/// Each pool's snapshot is looked up once (the first time a cycle through it is sized), and
+/// each two-token pool's constant-product form — what the pruning and the seed of the search
+/// start from — is computed once per direction, however many cycles go through it: sizing the
+/// ~2,000 cycles a busy block touches then costs one lookup per pool, not one hash per hop.
+/// [`BlockView::size`] returns exactly what [`size_cycle`] returns on the same snapshots.
+///
+/// `state` gives a pool's snapshot, held any way that borrows as one (`&PoolSnapshot`,
+/// `Arc<PoolSnapshot>`); it is asked at most once per pool. Build a new view for every block.
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// use alloy_primitives::{Address, U256};
+/// use mev_arbitrage::{BlockView, CycleIndex, SizingConfig};
+/// use mev_reserve_cache::{PoolSnapshot, PoolState};
+/// use mev_swap_math::V2Fee;
+///
+/// let [base, x] = [Address::repeat_byte(1), Address::repeat_byte(2)];
+/// let e18 = U256::from(10u64).pow(U256::from(18));
+/// // Two pairs between the same tokens, priced 1.00 and 1.10: x is cheap in the second.
+/// let pair = |pool: u8, r_base: u64, r_x: u64| PoolSnapshot {
+///     pool: Address::repeat_byte(pool),
+///     block: 1,
+///     state: PoolState::UniswapV2 {
+///         token0: base,
+///         token1: x,
+///         reserve0: U256::from(r_base) * e18,
+///         reserve1: U256::from(r_x) * e18,
+///         fee: V2Fee::UNISWAP,
+///     },
+/// };
+/// let snapshots: HashMap<Address, PoolSnapshot> =
+///     [pair(0xa1, 1_000, 1_000), pair(0xa2, 1_000, 1_100)].map(|p| (p.pool, p)).into();
+/// let pools: Vec<(Address, Vec<Address>)> = snapshots.keys().map(|&p| (p, vec![base, x])).collect();
+/// let index = CycleIndex::new(&pools, &[base], 3);
+///
+/// let mut view = BlockView::new(&index, |pool: &Address| snapshots.get(pool));
+/// let config = SizingConfig::default();
+/// let paying: Vec<_> = index
+///     .touched([&Address::repeat_byte(0xa2)])
+///     .into_iter()
+///     .filter_map(|id| view.size(id, &config).ok().flatten())
+///     .collect();
+/// // Buy x in the second pair, sell it in the first: the one direction that pays.
+/// assert_eq!(paying.len(), 1);
+/// assert_eq!(paying[0].hops[0].pool, Address::repeat_byte(0xa2));
+/// assert!(paying[0].gross_profit > U256::ZERO);
+/// ```
+pub struct BlockView<'i, S, F> {
+    index: &'i CycleIndex,
+    state: F,
+    /// By slot: `None` until looked up, then what `state` gave.
+    snapshots: Vec<Option<Option<S>>>,
+    /// By slot and side: `None` until computed.
+    curves: Vec<[Option<Option<Curve>>; 2]>,
+}
+
+impl<S, F> std::fmt::Debug for BlockView<'_, S, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockView")
+            .field("cycles", &self.index.len())
+            .field("pools_looked_up", &self.snapshots.iter().filter(|s| s.is_some()).count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'i, S, F> BlockView<'i, S, F>
+where
+    S: Borrow<PoolSnapshot>,
+    F: FnMut(&Address) -> Option<S>,
+{
+    /// A view of `index`'s pools through `state`; nothing is looked up yet.
+    pub fn new(index: &'i CycleIndex, state: F) -> Self {
+        Self {
+            index,
+            state,
+            snapshots: std::iter::repeat_with(|| None).take(index.slots()).collect(),
+            curves: vec![[None; 2]; index.slots()],
+        }
+    }
+
+    /// [`size_cycle`] of the index's cycle `id` on this view's snapshots.
+    ///
+    /// # Errors
+    /// [`SizingError::UnknownCycle`] for an id the index does not have;
+    /// [`SizingError::MissingPool`] when `state` has no snapshot for a pool of the cycle.
+    pub fn size(
+        &mut self,
+        id: CycleId,
+        config: &SizingConfig,
+    ) -> Result<Option<Arbitrage>, SizingError> {
+        let Some(cycle) = self.index.get(id) else {
+            return Err(SizingError::UnknownCycle { id });
+        };
+        let Self { state, snapshots, curves, .. } = self;
+        let hops = cycle.hops();
+        // Look up, in hop order (the first missing pool is the one named).
+        let mut direct: [Option<S>; MAX_HOPS] = [None, None, None];
+        for (i, hop) in hops.iter().enumerate() {
+            let missing = || SizingError::MissingPool { pool: hop.pool };
+            match snapshots.get_mut(cycle.slots[i] as usize) {
+                Some(slot) => {
+                    if slot.get_or_insert_with(|| state(&hop.pool)).is_none() {
+                        return Err(missing());
+                    }
+                }
+                // No slot: looked up every time.
+                None => direct[i] = Some(state(&hop.pool).ok_or_else(missing)?),
+            }
+        }
+        let mut resolved: [Option<&PoolSnapshot>; MAX_HOPS] = [None; MAX_HOPS];
+        let mut forms: [Option<Curve>; MAX_HOPS] = [None; MAX_HOPS];
+        for (i, hop) in hops.iter().enumerate() {
+            let slot = cycle.slots[i] as usize;
+            let snapshot = match snapshots.get(slot) {
+                Some(Some(Some(s))) => s.borrow(),
+                _ => match &direct[i] {
+                    Some(s) => s.borrow(),
+                    None => return Err(SizingError::MissingPool { pool: hop.pool }),
+                },
+            };
+            resolved[i] = Some(snapshot);
+            let side = usize::from(cycle.sides[i]);
+            forms[i] = match curves.get_mut(slot).and_then(|c| c.get_mut(side)) {
+                Some(cached) => *cached.get_or_insert_with(|| curve(snapshot, hop.token_in)),
+                None => curve(snapshot, hop.token_in),
+            };
+        }
+        Ok(search(id, cycle, resolved, every_hop(forms, hops.len()), config))
+    }
+}
+
+/// [`size_cycle`] on resolved snapshots and the hops' curves (when every hop has one).
+fn search(
+    id: CycleId,
+    cycle: &Cycle,
+    snapshots: [Option<&PoolSnapshot>; MAX_HOPS],
+    curves: Option<[Curve; MAX_HOPS]>,
+    config: &SizingConfig,
+) -> Option<Arbitrage> {
+    let mut search =
+        Search { cycle, snapshots, evaluations: 0, best: None, best_outs: [U256::ZERO; MAX_HOPS] };
     let probe = config.probe.max(U256::from(1));
     if probe > config.max_input {
-        return Ok(None);
+        return None;
     }
     let rel = config.relative_step as usize;
     // Constant-product hops: prune on the marginal rates, seed near the closed-form optimum.
     let mut seed = None;
-    if let Some(curves) = curves(cycle, &snapshots) {
+    if let Some(curves) = curves {
         match estimate(&curves[..cycle.hops().len()]) {
-            Estimate::Unprofitable => return Ok(None),
+            Estimate::Unprofitable => return None,
             Estimate::Optimum(x) if x >= probe => seed = Some(x.min(config.max_input)),
             Estimate::Optimum(_) => {}
         }
     }
     let mut bracket = None;
     if let Some(x0) = seed {
-        for width in [rel, 10, 4] {
+        // Three inputs around the seed: when the middle one pays at least as much as both
+        // neighbours, the optimum (the profit is unimodal) lies between them. At the first
+        // width that bracket already meets the step: three quotes of the cycle in all.
+        let g0 = search.gain(x0);
+        for width in [rel + 1, 10, 4] {
             let w = (x0 >> width).max(U256::from(1));
             let lo = x0.saturating_sub(w).max(probe);
             let hi = (x0 + w).min(config.max_input);
-            if lo < hi && search.rising(lo, rel) && !search.rising(hi, rel) {
+            if lo >= hi {
+                continue;
+            }
+            let Some(g) = g0 else { break };
+            // An input below a filled one fills (or the hops are not what the search
+            // assumes: leave it to the full search).
+            let below = if lo < x0 { search.gain(lo) } else { g0 };
+            // One above that no hop can fill: the optimum is below it.
+            let above = if hi > x0 { search.gain(hi) } else { g0 };
+            if below.is_some_and(|b| b <= g) && above.is_none_or(|a| a <= g) {
                 bracket = Some((lo, hi));
                 break;
             }
@@ -193,15 +361,15 @@ pub fn size_cycle<'a>(
         }
     }
     let step = hi - lo;
-    let Some((amount_in, _)) = search.best else { return Ok(None) };
-    let hops = search.hops(amount_in);
-    let Some(last) = hops.last() else { return Ok(None) };
-    let amount_out = last.amount_out;
-    let gross_profit = amount_out.saturating_sub(amount_in);
+    let (amount_in, gain) = search.best?;
+    // `gain` is the last output less `amount_in`: the gross profit when positive.
+    let gross_profit = if gain > I256::ZERO { gain.into_raw() } else { U256::ZERO };
     if gross_profit <= config.gas_cost {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(Arbitrage {
+    let hops = search.hops(amount_in);
+    let amount_out = amount_in + gross_profit;
+    Some(Arbitrage {
         cycle: id,
         base: cycle.base(),
         amount_in,
@@ -211,7 +379,7 @@ pub fn size_cycle<'a>(
         net_profit: gross_profit - config.gas_cost,
         step,
         evaluations: search.evaluations,
-    }))
+    })
 }
 
 /// Whether gain `g` at input `x` returns more per input than gain `h` at `y`: `(g + x) / x >
@@ -228,6 +396,8 @@ struct Search<'c, 'a> {
     snapshots: [Option<&'a PoolSnapshot>; MAX_HOPS],
     evaluations: u32,
     best: Option<(U256, I256)>,
+    /// Each hop's output at the best input.
+    best_outs: [U256; MAX_HOPS],
 }
 
 /// Each hop's constant-product form, when every hop has one.
@@ -237,18 +407,21 @@ fn curves(
 ) -> Option<[Curve; MAX_HOPS]> {
     let mut out = [None; MAX_HOPS];
     for ((slot, hop), snapshot) in out.iter_mut().zip(cycle.hops()).zip(snapshots) {
-        *slot = Some(curve((*snapshot)?, hop.token_in)?);
+        *slot = curve((*snapshot)?, hop.token_in);
     }
-    let first = out[0]?;
-    Some(out.map(|c| c.unwrap_or(first)))
+    every_hop(out, cycle.hops().len())
+}
+
+/// The first `len` hops' curves when each has one (the rest padded with the first).
+fn every_hop(curves: [Option<Curve>; MAX_HOPS], len: usize) -> Option<[Curve; MAX_HOPS]> {
+    if curves[..len].iter().any(Option::is_none) {
+        return None;
+    }
+    let first = curves[0]?;
+    Some(curves.map(|c| c.unwrap_or(first)))
 }
 
 impl Search<'_, '_> {
-    /// Whether the gain still grows at `x`, over `x >> rel` (half of it, at least 1).
-    fn rising(&mut self, x: U256, rel: usize) -> bool {
-        self.rising_by(x, ((x >> rel) >> 1usize).max(U256::from(1)))
-    }
-
     /// Whether the gain at `x + d` beats the gain at `x` (an input no hop can fill does not).
     fn rising_by(&mut self, x: U256, d: U256) -> bool {
         match (self.gain(x), self.gain(x + d)) {
@@ -261,41 +434,44 @@ impl Search<'_, '_> {
     fn gain(&mut self, amount: U256) -> Option<I256> {
         self.evaluations += 1;
         let mut x = amount;
-        for (hop, snapshot) in self.cycle.hops().iter().zip(self.snapshots) {
-            let q = snapshot?.quote_to(hop.token_in, hop.token_out, x, SwapSide::ExactIn).ok()?;
+        let mut outs = [U256::ZERO; MAX_HOPS];
+        for ((hop, snapshot), out) in self.cycle.hops().iter().zip(self.snapshots).zip(&mut outs) {
+            let q = snapshot?.amounts_to(hop.token_in, hop.token_out, x, SwapSide::ExactIn).ok()?;
             // A V3 quote that stopped at the price limit did not take all of `x`.
             if q.amount_in != x {
                 return None;
             }
             x = q.amount_out;
+            *out = x;
         }
         let gain = I256::try_from(x).ok()?.checked_sub(I256::try_from(amount).ok()?)?;
         if self.best.is_none_or(|(_, g)| gain > g) {
             self.best = Some((amount, gain));
+            self.best_outs = outs;
         }
         Some(gain)
     }
 
-    /// The hops' amounts at `amount` (an input [`Search::gain`] filled).
+    /// The hops' amounts at `amount`, the best input [`Search::gain`] filled (from the outputs
+    /// it kept: no quote again).
     fn hops(&self, amount: U256) -> Vec<HopAmounts> {
-        let mut out = Vec::with_capacity(self.cycle.hops().len());
         let mut x = amount;
-        for (hop, snapshot) in self.cycle.hops().iter().zip(self.snapshots) {
-            let Some(q) = snapshot
-                .and_then(|s| s.quote_to(hop.token_in, hop.token_out, x, SwapSide::ExactIn).ok())
-            else {
-                return Vec::new();
-            };
-            out.push(HopAmounts {
-                pool: hop.pool,
-                token_in: hop.token_in,
-                token_out: hop.token_out,
-                amount_in: x,
-                amount_out: q.amount_out,
-            });
-            x = q.amount_out;
-        }
-        out
+        self.cycle
+            .hops()
+            .iter()
+            .zip(self.best_outs)
+            .map(|(hop, out)| {
+                let amounts = HopAmounts {
+                    pool: hop.pool,
+                    token_in: hop.token_in,
+                    token_out: hop.token_out,
+                    amount_in: x,
+                    amount_out: out,
+                };
+                x = out;
+                amounts
+            })
+            .collect()
     }
 }
 
@@ -305,7 +481,6 @@ mod tests {
     use mev_swap_math::{V2Fee, get_amount_out};
 
     use super::*;
-    use crate::CycleIndex;
 
     fn e18(n: u64) -> U256 {
         U256::from(n) * U256::from(10u64).pow(U256::from(18))
@@ -381,6 +556,55 @@ mod tests {
         ));
     }
 
+    /// Twelve pairs over five tokens at scattered prices, two base tokens, one pool without a
+    /// snapshot: the view answers for every cycle what `size_cycle` answers (arbitrages and
+    /// errors alike), looking each pool up once.
+    #[test]
+    fn a_block_view_sizes_every_cycle_as_size_cycle() {
+        let tokens: Vec<Address> = (1..=5).map(Address::repeat_byte).collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut snaps = Vec::new();
+        let mut pools = Vec::new();
+        for k in 0..12u8 {
+            let i = (next() % 5) as usize;
+            let j = (i + 1 + (next() % 4) as usize) % 5;
+            let (t0, t1) =
+                if tokens[i] < tokens[j] { (tokens[i], tokens[j]) } else { (tokens[j], tokens[i]) };
+            let r0 = e18(1_000 + next() % 200);
+            let r1 = e18(1_000 + next() % 200);
+            let p = pair(0xb0 + k, t0, t1, r0, r1);
+            pools.push((p.pool, vec![t0, t1]));
+            snaps.push(p);
+        }
+        let missing = snaps[11].pool;
+        let index = CycleIndex::new(&pools, &tokens[..2], 3);
+        assert!(index.len() > 20, "{} cycles", index.len());
+        let lookup = |a: &Address| snaps.iter().find(|s| s.pool == *a && s.pool != missing);
+        let asked = std::cell::Cell::new(0usize);
+        let mut view = BlockView::new(&index, |a: &Address| {
+            asked.set(asked.get() + 1);
+            lookup(a)
+        });
+        let config = SizingConfig::default();
+        let (mut paying, mut errors) = (0, 0);
+        for (id, cycle) in index.iter() {
+            let expected = size_cycle(id, cycle, lookup, &config);
+            paying += usize::from(matches!(expected, Ok(Some(_))));
+            errors += usize::from(expected.is_err());
+            assert_eq!(view.size(id, &config), expected, "cycle {id:?}");
+        }
+        assert!(paying > 0 && errors > 0, "{paying} paying, {errors} errors");
+        assert!(asked.get() <= pools.len(), "{} lookups for {} pools", asked.get(), pools.len());
+        let unknown = CycleId(u32::try_from(index.len()).unwrap());
+        assert_eq!(view.size(unknown, &config), Err(SizingError::UnknownCycle { id: unknown }));
+    }
+
     /// A Balancer weighted hop rounds its output down by ~10^-14 of the balance out (its `pow`'s
     /// error bound), ~3·10^9 wei here: the cycle loses at the probe (10^9) and at 16 times it,
     /// and pays ~0.007 tokens at ~19 tokens in (found on the devnet; the search used to drop it
@@ -414,7 +638,13 @@ mod tests {
         let config = SizingConfig::default();
         let (id, cycle) =
             index.iter().find(|(_, c)| c.hops()[0].pool == Address::repeat_byte(0xa1)).unwrap();
-        let mut search = Search { cycle, snapshots: [None; MAX_HOPS], evaluations: 0, best: None };
+        let mut search = Search {
+            cycle,
+            snapshots: [None; MAX_HOPS],
+            evaluations: 0,
+            best: None,
+            best_outs: [U256::ZERO; MAX_HOPS],
+        };
         for (slot, hop) in search.snapshots.iter_mut().zip(cycle.hops()) {
             *slot = lookup(&hop.pool);
         }

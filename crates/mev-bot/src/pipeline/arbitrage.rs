@@ -2,11 +2,10 @@
 //! changed is sized on the reserve cache's snapshots (no I/O), and the ones that pay more than
 //! their base token's gas cost become [`ArbitrageOpportunity`]s.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use alloy_primitives::Address;
-use mev_arbitrage::{CycleIndex, SizingConfig, size_cycle};
+use alloy_primitives::{Address, map::AddressHashMap};
+use mev_arbitrage::{BlockView, CycleIndex, SizingConfig};
 use mev_reserve_cache::{PoolKey, PoolSnapshot, ReserveCache};
 
 use crate::{ArbitrageConfig, ArbitrageOpportunity};
@@ -15,7 +14,7 @@ use crate::{ArbitrageConfig, ArbitrageOpportunity};
 #[derive(Debug)]
 pub(crate) struct ArbitrageStage {
     index: CycleIndex,
-    sizing: HashMap<Address, SizingConfig>,
+    sizing: AddressHashMap<SizingConfig>,
     /// Size every cycle at the next block (after the bootstrap or a rollback).
     all_next: bool,
 }
@@ -83,19 +82,13 @@ impl ArbitrageStage {
         if ids.is_empty() {
             return done;
         }
-        // One consistent snapshot per pool for the whole block.
-        let mut snapshots: HashMap<Address, Option<Arc<PoolSnapshot>>> = HashMap::new();
-        for id in &ids {
-            let Some(cycle) = self.index.get(*id) else { continue };
-            for hop in cycle.hops() {
-                snapshots.entry(hop.pool).or_insert_with(|| usable(reserves, &hop.pool, block));
-            }
-        }
-        let lookup = |a: &Address| snapshots.get(a).and_then(Option::as_deref);
+        // One consistent snapshot per pool for the whole block, looked up once, shared by
+        // every cycle through it.
+        let mut view = BlockView::new(&self.index, |a: &Address| usable(reserves, a, block));
         for id in ids {
             let Some(cycle) = self.index.get(id) else { continue };
             let Some(sizing) = self.sizing.get(&cycle.base()) else { continue };
-            match size_cycle(id, cycle, lookup, sizing) {
+            match view.size(id, sizing) {
                 Ok(found) => {
                     done.evaluated += 1;
                     if let Some(arb) = found {
