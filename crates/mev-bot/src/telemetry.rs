@@ -12,6 +12,7 @@
 //! | `mev_bot_arbitrage_cycles_evaluated_total`, `mev_bot_arbitrage_opportunities_total` | counter | |
 //! | `mev_bot_arbitrage_net_profit` | histogram | `base` = the base token (values in its smallest unit) |
 //! | `mev_bot_positions` | gauge | `bucket` = `lt_1.00`, `1.00_1.05`, `1.05_1.10`, `1.10_1.50`, `ge_1.50` |
+//! | `mev_bot_sweep_diverged_total` | counter | `market`: positions the sweep re-read that differed from the pipeline's copy by more than 10 bps |
 //! | `mev_bot_reserve_cache_hit_ratio` | gauge | |
 //! | `mev_bot_reserve_cache_entries` | gauge | |
 //!
@@ -52,11 +53,38 @@ pub fn serve_prometheus(addr: SocketAddr) -> crate::Result<()> {
         .map_err(|e| crate::BotError::Io {
             context: format!("serving metrics on {addr}"),
             source: std::io::Error::other(e.to_string()),
-        })
+        })?;
+    zero_series();
+    Ok(())
+}
+
+/// The unlabelled counters and gauges that count rare events, at 0 from the start: a rate or
+/// an increase over them then reads 0, not "no data", before the first event (the dashboard
+/// and the alert rules in `deploy/` rely on it).
+#[cfg(feature = "prometheus")]
+fn zero_series() {
+    for counter in [
+        "mev_bot_blocks_total",
+        "mev_bot_logs_total",
+        "mev_bot_reorgs_total",
+        "mev_bot_opportunities_total",
+        "mev_bot_step_errors_total",
+        "mev_bot_stalls_total",
+    ] {
+        metrics::counter!(counter).increment(0);
+    }
+    metrics::gauge!("mev_bot_head_stalled").set(0.0);
 }
 
 pub(crate) fn stage(name: &'static str, elapsed: Duration) {
     metrics::histogram!("mev_bot_stage_seconds", "stage" => name).record(elapsed.as_secs_f64());
+}
+
+/// `n` positions of `market` found diverged by a sweep (the series exists from the first
+/// sweep on, at 0).
+pub(crate) fn sweep_diverged(market: &str, n: usize) {
+    metrics::counter!("mev_bot_sweep_diverged_total", "market" => market.to_owned())
+        .increment(n as u64);
 }
 
 pub(crate) fn arbitrage(

@@ -43,7 +43,7 @@ pub(super) fn progress(r: &BlockReport) {
         format!("  OPPORTUNITY {}", users.join(", "))
     };
     eprintln!(
-        "block {:>6}: {:>3} logs, {:>3} decoded, pools {:>2} updated {:>2} read, {:>4} cycles, positions {:>3} refreshed {:>3} repriced {:>2} removed, {:>6} us (+{} swept after){opportunities}",
+        "block {:>6}: {:>3} logs, {:>3} decoded, pools {:>2} updated {:>2} read, {:>4} cycles, positions {:>3} refreshed {:>3} repriced {:>2} removed, {:>6} us (+{} swept after{}){opportunities}",
         r.block,
         r.logs,
         r.decoded,
@@ -55,6 +55,11 @@ pub(super) fn progress(r: &BlockReport) {
         r.positions_removed,
         r.micros,
         r.positions_swept,
+        if r.positions_diverged > 0 {
+            format!(", {} DIVERGED from the chain", r.positions_diverged)
+        } else {
+            String::new()
+        },
     );
 }
 

@@ -20,6 +20,33 @@ pub(crate) struct Recorded {
     pub(crate) refreshed: usize,
     pub(crate) removed: usize,
     pub(crate) opportunities: Vec<Opportunity>,
+    /// Re-read positions that differed from the pipeline's copy by more than
+    /// [`DIVERGENCE_BPS`] (counted by the sweep only).
+    pub(crate) diverged: usize,
+}
+
+/// How far (bps, [`mev_rebuild::divergence`]) a position the sweep re-reads may be from the
+/// pipeline's copy before it counts as diverged: `mev-bot rebuild`'s reconciliation threshold
+/// ([`mev_rebuild::RebuildConfig`]'s default). A copy kept by events differs by interest only
+/// (a few bps a day at most between re-reads 30 s apart: nothing).
+pub(crate) const DIVERGENCE_BPS: u64 = 10;
+
+/// The positions of `users` (re-read as `read`, in order) that differ from `m`'s copies by more
+/// than [`DIVERGENCE_BPS`]: a missed event, an unwatched price feed, a bug. Each is logged.
+pub(crate) fn diverged(m: &MarketState, users: &[Address], read: &[ChainPosition]) -> usize {
+    let mut n = 0;
+    for (user, chain) in users.iter().zip(read) {
+        let Some(tracked) = m.get(user) else { continue };
+        let (bps, field) = mev_rebuild::divergence(&tracked.chain.position, &chain.position);
+        if bps > DIVERGENCE_BPS {
+            n += 1;
+            tracing::warn!(
+                market = %m.name, user = %user, bps, field,
+                "the sweep found a position that differs from the pipeline's copy"
+            );
+        }
+    }
+    n
 }
 
 /// Applies `read` (positions of `m` read at block `block`) to the tracked state and the store.

@@ -136,6 +136,7 @@ impl Pipeline {
             let span = tracing::debug_span!("sweep", block = report.block);
             let swept = self.sweep().instrument(span).await;
             report.positions_swept = swept.positions;
+            report.positions_diverged = swept.diverged;
             report.opportunities.extend(swept.opportunities);
             report.sweep_micros = report::micros(started.elapsed());
         }
@@ -369,9 +370,11 @@ impl Pipeline {
         let span = tracing::debug_span!("health", market = %m.name);
         let (confirmations, every) =
             (self.config.confirmations, self.config.opportunity_every_block);
-        let recorded = health::record(m, &*self.store, read, block, confirmations, every)
+        let diverged = if critical { 0 } else { health::diverged(m, users, &read) };
+        let mut recorded = health::record(m, &*self.store, read, block, confirmations, every)
             .instrument(span)
             .await?;
+        recorded.diverged = diverged;
         if critical {
             telemetry::stage("health", t.elapsed());
         }

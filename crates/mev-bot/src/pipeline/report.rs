@@ -26,6 +26,10 @@ pub struct BlockReport {
     /// Positions re-read by the sweep after the block (the rolling re-read that reaches every
     /// position within [`sweep_seconds`](crate::PipelineConfig::sweep_seconds)).
     pub positions_swept: usize,
+    /// Of those, positions whose re-read differed from the pipeline's copy by more than 10 bps
+    /// (a leg or the health factor): a missed event or an unwatched price feed; each is
+    /// logged, and counted in `mev_bot_sweep_diverged_total{market}`.
+    pub positions_diverged: usize,
     /// Positions removed (repaid, fully liquidated) — or restored, for a reorg.
     pub positions_removed: usize,
     /// Arbitrage cycles sized (those through a pool the block changed; every cycle after a

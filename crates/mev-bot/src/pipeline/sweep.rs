@@ -13,6 +13,8 @@ use crate::{Opportunity, telemetry};
 #[derive(Debug, Default)]
 pub(crate) struct Swept {
     pub(crate) positions: usize,
+    /// Re-read positions that differed from the pipeline's copy (see `health::diverged`).
+    pub(crate) diverged: usize,
     pub(crate) opportunities: Vec<Opportunity>,
 }
 
@@ -63,6 +65,8 @@ impl Pipeline {
                 }
             };
             swept.positions += recorded.refreshed;
+            swept.diverged += recorded.diverged;
+            telemetry::sweep_diverged(&self.markets[i].name, recorded.diverged);
             changes.extend(recorded.changes);
             // Rare: a position found unhealthy by the sweep reaches the count here only with
             // confirmations = 1.

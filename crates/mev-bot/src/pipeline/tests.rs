@@ -186,6 +186,33 @@ async fn the_sweep_rereads_every_position_within_its_window() {
 }
 
 #[tokio::test]
+async fn the_sweep_counts_positions_that_changed_behind_the_pipelines_back() {
+    let s = Synthetic::new(500);
+    let config = PipelineConfig { sweep_seconds: 10, ..PipelineConfig::default() };
+    let mut p = s.pipeline_with(Arc::new(InMemoryPositionStore::new()), config).await.unwrap();
+    // Three debts up 1 % and three up 0.05 %, with no event: the pipeline's copies are stale.
+    for i in 0..3 {
+        s.chain.scale_debt(i, 100);
+        s.chain.scale_debt(10 + i, 5);
+    }
+    let (mut swept, mut diverged) = (0, 0);
+    for _ in 0..5 {
+        let report = p.apply(ChainEvent::Block(s.chain.empty_block())).await.unwrap();
+        assert_eq!(report.positions_refreshed, 0, "nothing on the critical path");
+        swept += report.positions_swept;
+        diverged += report.positions_diverged;
+    }
+    assert_eq!(swept, 500, "five empty 2-second blocks sweep the 10-second window");
+    assert_eq!(diverged, 3, "only the three beyond 10 bps");
+    // The copies are current now: the next round finds nothing.
+    for _ in 0..5 {
+        let report = p.apply(ChainEvent::Block(s.chain.empty_block())).await.unwrap();
+        assert_eq!(report.positions_diverged, 0);
+    }
+    assert_consistent(&p);
+}
+
+#[tokio::test]
 async fn opportunities_come_at_the_confirmation_count_with_a_sized_liquidation() {
     let mut s = Synthetic::new(2_000);
     let mut p = s.pipeline(Arc::new(InMemoryPositionStore::new())).await.unwrap();

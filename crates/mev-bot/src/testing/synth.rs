@@ -328,6 +328,31 @@ impl SynthChain {
         self.snapshot();
     }
 
+    /// Raises the debt of user `i` ([`user_address`]) by `bps` basis points at the head, with
+    /// no event: a change only a re-read finds (what the sweep's divergence count is for).
+    /// Does nothing for a user that does not exist.
+    pub fn scale_debt(&self, i: usize, bps: u64) {
+        let mut s = self.lock();
+        if let Some(legs) = s.users.get_mut(i) {
+            for leg in legs.iter_mut() {
+                leg.debt += leg.debt * U256::from(bps) / U256::from(10_000u64);
+            }
+        }
+        drop(s);
+        self.snapshot();
+    }
+
+    /// Mines an empty block (no logs) on top of the head and returns it.
+    pub fn empty_block(&self) -> crate::BlockData {
+        let n = {
+            let mut s = self.lock();
+            s.head += 1;
+            s.head
+        };
+        self.snapshot();
+        crate::BlockData { header: header(n), logs: Vec::new() }
+    }
+
     /// Keeps the state of the last `blocks` blocks (from now on, the current one included), so
     /// that [`rewind`](Self::rewind) can return to them.
     pub fn keep_history(&self, blocks: usize) {

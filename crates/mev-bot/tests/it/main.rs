@@ -3,6 +3,7 @@
 mod arbitrage;
 mod architecture;
 mod config_cli;
+mod dashboard;
 mod decode_cli;
 mod discover_cli;
 mod faults;
