@@ -13,4 +13,5 @@ mod market;
 mod pipeline;
 mod pipeline_cli;
 mod quote_cli;
+mod readmes;
 mod rebuild_cli;
