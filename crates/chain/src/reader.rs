@@ -34,6 +34,13 @@ pub struct BlockHeader {
 ///
 /// Held as `Arc<dyn ChainReader>`; `&T`, `Arc<T>` and `Box<T>` of a reader are readers.
 #[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `mev_chain::ChainReader`",
+    label = "a chain reader is needed here",
+    note = "an alloy provider becomes one with `mev_chain::ProviderChain::new(provider)` (any \
+            provider, any network); `mev_bot::RpcChain::connect(url)` (feature `rpc`) connects \
+            by URL"
+)]
 pub trait ChainReader: Send + Sync + fmt::Debug {
     /// `eth_blockNumber`: the latest block number.
     async fn block_number(&self) -> Result<u64>;
