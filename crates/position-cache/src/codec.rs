@@ -3,7 +3,7 @@
 //! Every store serializes a [`Position`] the same way (`Position::to_json`): fields in a fixed
 //! order, no whitespace, addresses as lowercase hex, amounts as decimal strings, the counter last.
 //! [`write`] produces exactly that text without going through serde's per-field machinery, and
-//! [`read`] parses exactly that text. Anything else — the reference bot's single-asset records,
+//! [`read`] parses exactly that text. Anything else — the Python bot's single-asset records,
 //! Python's spaced output, escapes, numbers instead of strings, unknown fields — makes [`read`]
 //! return `None`, and the caller falls back to the general serde reader, which accepts every
 //! wire format. [`read`] therefore never gives a result the serde reader would not: it accepts

@@ -17,7 +17,7 @@ pub const DEFAULT_TTL_SECS: u64 = 60;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StoreConfig {
-    /// Prefix of every key, e.g. `"bot1:"`. Default: empty (the reference bot's layout).
+    /// Prefix of every key, e.g. `"bot1:"`. Default: empty (the Python bot's layout).
     pub namespace: String,
     /// Time-to-live of a position in seconds, refreshed on every write. Default: 60.
     pub ttl_secs: u64,

@@ -23,7 +23,7 @@ use crate::{
 ///  "blocks_unhealthy":0}
 /// ```
 ///
-/// It also reads the reference bot's single-asset format (`collateral_asset`,
+/// It also reads the Python bot's single-asset format (`collateral_asset`,
 /// `collateral_amount`, `debt_asset`, `debt_amount`, top-level `liquidation_threshold`); amounts
 /// may be JSON numbers of any size or strings and are read without loss. When both formats are
 /// present in one object the leg arrays win. A record without `last_health_block` (the reference
@@ -311,7 +311,7 @@ mod tests {
 
     use super::*;
 
-    /// The reference bot's record, verbatim from the issue.
+    /// The Python bot's record, verbatim from the issue.
     const REFERENCE: &str = r#"{"protocol":"moonwell","user":"0xAbCdEf1234567890123456789012345678901234","collateral_asset":"0x4200000000000000000000000000000000000006","collateral_amount":1000000000000000000,"debt_asset":"0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913","debt_amount":1500000000,"liquidation_threshold":"0.80","last_update_block":1000,"blocks_unhealthy":0}"#;
 
     #[test]

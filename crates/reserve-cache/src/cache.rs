@@ -31,7 +31,7 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReserveCacheConfig {
     /// How long an entry stays valid after it was fetched or last updated by an event.
-    /// Default 45 s, the reference bot's figure.
+    /// Default 45 s, the Go arbitrage bot's figure.
     pub ttl: Duration,
     /// The longest a fetch may take before it fails. Must be below `ttl` (an invalidation's
     /// tombstone lives one TTL, which is what makes a slow fetch unable to write stale data).

@@ -3,7 +3,7 @@
 //! They rely on the writer's layout (`…,"last_update_block":N,"last_health_block":H,
 //! "blocks_unhealthy":M}` at the end) for a fast path, read the layout without
 //! `last_health_block` that earlier versions wrote, and fall back to patching the fields wherever
-//! they are (the reference bot's records, Python's spaced `json.dumps` output). They never decode
+//! they are (the Python bot's records, Python's spaced `json.dumps` output). They never decode
 //! and re-encode the whole document: `cjson` would round amounts above 2^53. Block numbers are
 //! compared as Lua numbers, exact below 2^53.
 

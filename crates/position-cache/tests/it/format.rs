@@ -1,4 +1,4 @@
-//! Records written by the reference bot are read exactly and updated in place without loss.
+//! Records written by the Python bot are read exactly and updated in place without loss.
 
 use alloy_primitives::{U256, address};
 use mev_position_cache::{PositionStore, test_utils::redis_cli};

@@ -62,7 +62,7 @@ async fn miss_then_hit() {
     assert_eq!(cache.peek(&POOL).unwrap().block, 5);
 }
 
-/// The race the reference bot leaves open: a fetch that started before an invalidation
+/// The race the Go arbitrage bot leaves open: a fetch that started before an invalidation
 /// answers, after it, with the old state. It must not be stored.
 #[tokio::test]
 async fn fetch_answering_after_invalidation_does_not_write_stale_state() {

@@ -1,6 +1,6 @@
 //! The cache against real Uniswap V2 and V3 contracts on anvil: a random workload of swaps,
 //! mints and burns, the cache fed each block's decoded logs, compared with the chain after every
-//! block, in three modes (no cache, invalidate-only as the reference bot does, apply-in-place).
+//! block, in three modes (no cache, invalidate-only as the Go arbitrage bot does, apply-in-place).
 
 use std::{collections::BTreeSet, sync::Arc};
 
