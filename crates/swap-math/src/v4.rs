@@ -229,8 +229,7 @@ impl V4State {
         zero_for_one: bool,
         amount_in: U256,
     ) -> Result<SwapAmounts> {
-        self.quote_in(zero_for_one, amount_in, Detail::Amounts)
-            .map(|r| SwapAmounts { amount_in: r.amount_in, amount_out: r.amount_out })
+        self.quote_in(zero_for_one, amount_in, Detail::Amounts).map(|r| r.amounts())
     }
 
     fn quote_in(&self, zero_for_one: bool, amount_in: U256, detail: Detail) -> Result<SwapResult> {

@@ -73,6 +73,14 @@ pub struct SwapResult {
     pub ticks_crossed: u32,
 }
 
+impl SwapResult {
+    /// The input and output alone.
+    #[must_use]
+    pub const fn amounts(&self) -> SwapAmounts {
+        SwapAmounts { amount_in: self.amount_in, amount_out: self.amount_out }
+    }
+}
+
 /// What a swap's input and output were, without the pool's state after it
 /// ([`V3State::quote_exact_in_amounts`], [`V4State::quote_exact_in_amounts`](crate::V4State::quote_exact_in_amounts)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,8 +255,7 @@ impl V3State {
         zero_for_one: bool,
         amount_in: U256,
     ) -> Result<SwapAmounts> {
-        self.quote_in(zero_for_one, amount_in, Detail::Amounts)
-            .map(|r| SwapAmounts { amount_in: r.amount_in, amount_out: r.amount_out })
+        self.quote_in(zero_for_one, amount_in, Detail::Amounts).map(|r| r.amounts())
     }
 
     fn quote_in(&self, zero_for_one: bool, amount_in: U256, detail: Detail) -> Result<SwapResult> {
