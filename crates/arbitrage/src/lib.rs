@@ -5,6 +5,8 @@
 mod cycles;
 mod estimate;
 mod sizing;
+mod view;
 
 pub use cycles::{Cycle, CycleId, CycleIndex, Hop, MAX_HOPS};
-pub use sizing::{Arbitrage, BlockView, HopAmounts, SizingConfig, SizingError, size_cycle};
+pub use sizing::{Arbitrage, HopAmounts, SizingConfig, SizingError, size_cycle};
+pub use view::BlockView;
