@@ -89,7 +89,7 @@ pub enum SizingError {
         /// The pool.
         pool: Address,
     },
-    /// The index has no cycle of this id ([`BlockView::size`]).
+    /// The index has no cycle of this id ([`BlockView::size`](crate::BlockView::size)).
     #[error("no cycle {} in the index", id.0)]
     UnknownCycle {
         /// The id asked for.

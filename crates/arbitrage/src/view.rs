@@ -17,7 +17,8 @@ use crate::{
 /// each two-token pool's constant-product form — what the pruning and the seed of the search
 /// start from — is computed once per direction, however many cycles go through it: sizing the
 /// ~2,000 cycles a busy block touches then costs one lookup per pool, not one hash per hop.
-/// [`BlockView::size`] returns exactly what [`size_cycle`] returns on the same snapshots.
+/// [`BlockView::size`] returns exactly what [`size_cycle`](crate::size_cycle) returns on the
+/// same snapshots.
 ///
 /// `state` gives a pool's snapshot, held any way that borrows as one (`&PoolSnapshot`,
 /// `Arc<PoolSnapshot>`); it is asked at most once per pool. Build a new view for every block.
@@ -94,7 +95,7 @@ where
         }
     }
 
-    /// [`size_cycle`] of the index's cycle `id` on this view's snapshots.
+    /// [`size_cycle`](crate::size_cycle) of the index's cycle `id` on this view's snapshots.
     ///
     /// # Errors
     /// [`SizingError::UnknownCycle`] for an id the index does not have;
