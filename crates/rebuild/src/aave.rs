@@ -18,11 +18,12 @@ use serde::{Deserialize, Serialize};
 use crate::{
     bindings::{
         IAaveDataProvider, IAaveOracle, IAavePool, IAavePoolEModeV30, IAavePoolEModeV32,
-        IPoolAddressesProvider,
+        IAavePoolEModeV36, IPoolAddressesProvider,
     },
     error::{RebuildError, Result},
     multicall::{DEFAULT_MAX_CALLS_PER_REQUEST, aggregate3, aggregate3_all, call3, decode},
     protocol::{AaveInputs, ChainPosition, HealthInputs, LendingProtocol},
+    release::{AaveRelease, probe_calls, release_from},
     split::split_evenly,
 };
 
@@ -38,8 +39,11 @@ pub struct AaveV3Config {
     pub data_provider: Address,
     /// The `AaveOracle`; `None` reads it from the pool's `PoolAddressesProvider`.
     pub oracle: Option<Address>,
-    /// The pool's release, which selects the arithmetic. Default 3.0.
-    pub version: AaveVersion,
+    /// The pool's release, which selects the arithmetic. `None` (the default): detected from
+    /// the pool by [`AaveV3Protocol::connect`] ([`detect_aave_release`](crate::detect_aave_release)). `Some`: an override
+    /// for pools whose release detection cannot tell (a fork numbering its revisions its own
+    /// way); `connect` still detects, and logs a warning when the two disagree.
+    pub version: Option<AaveVersion>,
     /// The pool's deployment block: where borrower discovery starts.
     pub start_block: u64,
     /// The Multicall3 contract. Default the canonical address.
@@ -57,7 +61,7 @@ impl Default for AaveV3Config {
             pool: Address::ZERO,
             data_provider: Address::ZERO,
             oracle: None,
-            version: AaveVersion::V3_0,
+            version: None,
             start_block: 0,
             multicall: MULTICALL3_ADDRESS,
             max_calls_per_request: DEFAULT_MAX_CALLS_PER_REQUEST,
@@ -88,13 +92,23 @@ pub struct AaveReserveState {
 #[derive(Debug, Clone)]
 pub struct AaveV3Protocol {
     config: AaveV3Config,
+    /// The release whose arithmetic is used: the configured one, else the detected one.
+    version: AaveVersion,
+    /// What the pool said at connect; `None` for [`AaveV3Protocol::with_reserves`].
+    detected: Option<AaveRelease>,
     oracle: Address,
     reserves: Vec<Address>,
 }
 
 impl AaveV3Protocol {
-    /// Connects to a market: reads `getReservesList` and (when not configured) the oracle from
-    /// the pool's addresses provider at `block`, in one or two requests.
+    /// Connects to a market: detects the pool's release (the calls of
+    /// [`detect_aave_release`](crate::detect_aave_release)), reads `getReservesList` and (when
+    /// not configured) the oracle from the pool's addresses provider at `block`, in one or two
+    /// requests.
+    ///
+    /// The arithmetic follows the detected release unless [`AaveV3Config::version`] overrides
+    /// it; an override that disagrees with the pool is logged as a warning
+    /// ([`AaveV3Protocol::version_mismatch`] tells the caller).
     pub async fn connect(
         reader: &dyn ChainReader,
         config: AaveV3Config,
@@ -102,11 +116,27 @@ impl AaveV3Protocol {
     ) -> Result<Self> {
         validate(&config)?;
         let pool = config.pool;
-        let calls = vec![
+        let mut calls = vec![
             call3(pool, &IAavePool::getReservesListCall {}),
             call3(pool, &IAavePool::ADDRESSES_PROVIDERCall {}),
         ];
+        calls.extend(probe_calls(pool));
         let out = aggregate3(reader, config.multicall, calls, block).await?;
+        let detected = release_from(pool, out.get(2..).unwrap_or_default())?;
+        let version = config.version.unwrap_or(detected.version);
+        if version != detected.version {
+            tracing::warn!(
+                %pool,
+                configured = %version,
+                detected = %detected.version,
+                revision = ?detected.revision,
+                "the configured Aave release disagrees with the pool's: health factors and \
+                 liquidations follow the configured {version}, the pool runs {}",
+                detected.version
+            );
+        } else {
+            tracing::info!(%pool, release = %version, revision = ?detected.revision, "Aave release");
+        }
         let reserves = decode::<IAavePool::getReservesListCall>(pool, &out[0])?;
         let oracle = match config.oracle {
             Some(oracle) => oracle,
@@ -117,13 +147,36 @@ impl AaveV3Protocol {
                 decode::<IPoolAddressesProvider::getPriceOracleCall>(provider, &out[0])?
             }
         };
-        Self::with_reserves(config, oracle, reserves)
+        let mut protocol = Self::build_checked(config, version, oracle, reserves)?;
+        protocol.detected = Some(detected);
+        Ok(protocol)
     }
 
-    /// An adapter for a market whose oracle and reserve list (in `getReservesList` order) are
-    /// already known; no request.
+    /// An adapter for a market whose release, oracle and reserve list (in `getReservesList`
+    /// order) are already known; no request.
+    ///
+    /// # Errors
+    /// [`RebuildError::Config`] naming `version` when the config leaves the release to
+    /// detection (this constructor reads nothing), or `max_calls_per_request` when it is below
+    /// one user's calls.
     pub fn with_reserves(
         config: AaveV3Config,
+        oracle: Address,
+        reserves: Vec<Address>,
+    ) -> Result<Self> {
+        let Some(version) = config.version else {
+            return Err(RebuildError::config(
+                "version",
+                "is required without a connection (with_reserves reads nothing); use connect \
+                 to detect it",
+            ));
+        };
+        Self::build_checked(config, version, oracle, reserves)
+    }
+
+    fn build_checked(
+        config: AaveV3Config,
+        version: AaveVersion,
         oracle: Address,
         reserves: Vec<Address>,
     ) -> Result<Self> {
@@ -138,7 +191,25 @@ impl AaveV3Protocol {
                 ),
             ));
         }
-        Ok(Self { config, oracle, reserves })
+        Ok(Self { config, version, detected: None, oracle, reserves })
+    }
+
+    /// The release whose arithmetic the adapter uses: [`AaveV3Config::version`] when set, else
+    /// the detected one.
+    pub const fn version(&self) -> AaveVersion {
+        self.version
+    }
+
+    /// What [`detect_aave_release`](crate::detect_aave_release) read from the pool at connect (`None` after
+    /// [`AaveV3Protocol::with_reserves`]).
+    pub const fn detected_release(&self) -> Option<&AaveRelease> {
+        self.detected.as_ref()
+    }
+
+    /// `Some((used, detected))` when the configured release overrides a different detected
+    /// one: the case [`AaveV3Protocol::connect`] warns about.
+    pub fn version_mismatch(&self) -> Option<(AaveVersion, AaveVersion)> {
+        self.detected.filter(|d| d.version != self.version).map(|d| (self.version, d.version))
     }
 
     /// The configuration.
@@ -224,7 +295,7 @@ impl AaveV3Protocol {
         if ids.is_empty() {
             return Ok(out);
         }
-        if self.config.version.emode_by_asset_category() {
+        if self.version.emode_by_asset_category() {
             let calls = ids
                 .iter()
                 .map(|&id| call3(pool, &IAavePoolEModeV30::getEModeCategoryDataCall { id }))
@@ -245,6 +316,7 @@ impl AaveV3Protocol {
                         liquidation_bonus: c.liquidationBonus,
                         price: U256::ZERO,
                         collateral_bitmap: 0,
+                        ltvzero_bitmap: 0,
                     },
                 );
             }
@@ -264,7 +336,9 @@ impl AaveV3Protocol {
                 }
             }
         } else {
-            let mut calls = Vec::with_capacity(2 * ids.len());
+            // Per category: collateral config, collateral bitmap and, on 3.6+, LTV-zero bitmap.
+            let per = if self.version.emode_ltv_decoupled() { 3 } else { 2 };
+            let mut calls = Vec::with_capacity(per * ids.len());
             for &id in ids {
                 calls.push(call3(
                     pool,
@@ -274,17 +348,31 @@ impl AaveV3Protocol {
                     pool,
                     &IAavePoolEModeV32::getEModeCategoryCollateralBitmapCall { id },
                 ));
+                if per == 3 {
+                    calls.push(call3(
+                        pool,
+                        &IAavePoolEModeV36::getEModeCategoryLtvzeroBitmapCall { id },
+                    ));
+                }
             }
             let res = aggregate3(reader, self.config.multicall, calls, block).await?;
             for (i, &id) in ids.iter().enumerate() {
                 let c = decode::<IAavePoolEModeV32::getEModeCategoryCollateralConfigCall>(
                     pool,
-                    &res[2 * i],
+                    &res[per * i],
                 )?;
                 let bitmap = decode::<IAavePoolEModeV32::getEModeCategoryCollateralBitmapCall>(
                     pool,
-                    &res[2 * i + 1],
+                    &res[per * i + 1],
                 )?;
+                let ltvzero_bitmap = if per == 3 {
+                    decode::<IAavePoolEModeV36::getEModeCategoryLtvzeroBitmapCall>(
+                        pool,
+                        &res[per * i + 2],
+                    )?
+                } else {
+                    0
+                };
                 out.insert(
                     id,
                     EModeCategory {
@@ -294,6 +382,7 @@ impl AaveV3Protocol {
                         liquidation_bonus: c.liquidationBonus,
                         price: U256::ZERO,
                         collateral_bitmap: bitmap,
+                        ltvzero_bitmap,
                     },
                 );
             }
@@ -309,7 +398,7 @@ impl AaveV3Protocol {
         emode: Option<EModeCategory>,
         reserves: Vec<AaveUserReserve>,
     ) -> Result<ChainPosition> {
-        let version = self.config.version;
+        let version = self.version;
         let view = AavePosition { version, timestamp, emode, reserves: &reserves };
         let account =
             view.account_data().map_err(|source| RebuildError::Health { user, source })?;

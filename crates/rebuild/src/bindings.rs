@@ -7,7 +7,7 @@
 use alloy_sol_types::sol;
 
 sol! {
-    /// Aave V3 `Pool` (3.0–3.5): the reads and events the adapter uses.
+    /// Aave V3 `Pool` (3.0–3.6): the reads and events the adapter uses.
     interface IAavePool {
         struct ReserveConfigurationMap {
             uint256 data;
@@ -76,6 +76,24 @@ sol! {
         }
         function getEModeCategoryCollateralConfig(uint8 id) external view returns (CollateralConfig memory);
         function getEModeCategoryCollateralBitmap(uint8 id) external view returns (uint128);
+    }
+
+    /// Aave V3.6+ eMode LTV-zero bitmap.
+    interface IAavePoolEModeV36 {
+        function getEModeCategoryLtvzeroBitmap(uint8 id) external view returns (uint128);
+    }
+
+    /// Views whose presence tells an Aave V3 pool's release apart
+    /// ([`detect_aave_release`](crate::detect_aave_release)).
+    interface IAavePoolRelease {
+        /// The implementation's revision (a public constant on every release).
+        function POOL_REVISION() external view returns (uint256);
+        /// 3.1+: the liquidation grace period of a reserve.
+        function getLiquidationGracePeriod(address asset) external view returns (uint40);
+        /// 3.3+: the deficit (bad debt) of a reserve.
+        function getReserveDeficit(address asset) external view returns (uint256);
+        /// 3.4+: the pool-wide interest rate strategy.
+        function RESERVE_INTEREST_RATE_STRATEGY() external view returns (address);
     }
 
     /// `PoolAddressesProvider`.

@@ -13,6 +13,7 @@ mod multicall;
 mod protocol;
 mod rebuilder;
 mod reconcile;
+mod release;
 mod split;
 
 pub use aave::{AaveReserveState, AaveV3Config, AaveV3Protocol};
@@ -29,3 +30,4 @@ pub use rebuilder::{RebuildReport, Rebuilder};
 pub use reconcile::{
     FULL_DIVERGENCE_BPS, PositionDivergence, ReconcileReport, divergence, relative_bps,
 };
+pub use release::{AaveFeatures, AaveRelease, FIRST_V3_5_REVISION, detect_aave_release};

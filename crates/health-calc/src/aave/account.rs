@@ -127,12 +127,13 @@ impl AavePosition<'_> {
                     .ok_or_else(|| reserve.decimals_error())??;
                 t.total_collateral = math::add(t.total_collateral, value, "total collateral")?;
                 let in_emode = emode.applies_to(version, reserve)?;
-                let (ltv, threshold) = if in_emode {
-                    (emode.ltv, emode.liquidation_threshold)
+                let threshold = if in_emode {
+                    emode.liquidation_threshold
                 } else {
-                    (reserve.config.ltv, reserve.config.liquidation_threshold)
+                    reserve.config.liquidation_threshold
                 };
-                if reserve.config.ltv != 0 {
+                let ltv = emode.ltv_for(version, reserve, in_emode);
+                if ltv != 0 {
                     let weighted = math::mul(value, U256::from(ltv), "average ltv")?;
                     t.weighted_ltv = math::add(t.weighted_ltv, weighted, "average ltv")?;
                 } else {

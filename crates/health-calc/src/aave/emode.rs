@@ -17,6 +17,9 @@ use crate::error::{HealthError, Result};
 ///   liquidationBonus`; `getEModeCategoryCollateralBitmap(id)` gives
 ///   [`collateral_bitmap`](Self::collateral_bitmap). A reserve gets the category's LT/LTV/bonus
 ///   when bit `reserve_id` is set. There is no price source.
+/// * v3.6+: also `getEModeCategoryLtvzeroBitmap(id)` gives
+///   [`ltvzero_bitmap`](Self::ltvzero_bitmap): a collateral of the category whose bit is set has
+///   LTV zero inside the category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EModeCategory {
     /// The category id; `0` means "no eMode" and disables everything below.
@@ -32,6 +35,9 @@ pub struct EModeCategory {
     pub price: U256,
     /// v3.2+: the category's collateral bitmap (bit `i` = reserve id `i`). Ignored before v3.2.
     pub collateral_bitmap: u128,
+    /// v3.6+: the category's LTV-zero bitmap (bit `i` = reserve id `i`). Ignored before v3.6.
+    #[serde(default)]
+    pub ltvzero_bitmap: u128,
 }
 
 impl EModeCategory {
@@ -56,6 +62,29 @@ impl EModeCategory {
             });
         }
         Ok((self.collateral_bitmap >> reserve.reserve_id) & 1 == 1)
+    }
+
+    /// The LTV (bps) the pool gives `reserve` as collateral of this user, and whether the
+    /// reserve counts as an LTV-zero collateral (`ValidationLogic.getUserReserveLtv` on 3.6;
+    /// before 3.6 a reserve whose own LTV is zero is LTV-zero in every category).
+    #[inline]
+    pub(crate) fn ltv_for(
+        &self,
+        version: AaveVersion,
+        reserve: &AaveUserReserve,
+        in_category: bool,
+    ) -> u16 {
+        if !in_category {
+            return reserve.config.ltv;
+        }
+        if version.emode_ltv_decoupled() {
+            // `in_category` on 3.6 means the reserve id is below 128 (checked by applies_to).
+            if (self.ltvzero_bitmap >> reserve.reserve_id) & 1 == 1 { 0 } else { self.ltv }
+        } else if reserve.config.ltv == 0 {
+            0
+        } else {
+            self.ltv
+        }
     }
 
     /// The price the health factor uses for `reserve`: the category price on v3.0/3.1 when the
@@ -148,5 +177,28 @@ mod tests {
         // Category 0 never applies.
         let none = EModeCategory { id: 0, collateral_bitmap: u128::MAX, ..Default::default() };
         assert!(!none.applies_to(AaveVersion::V3_2, &reserve(2, 0)).unwrap());
+    }
+
+    #[test]
+    fn ltv_in_category() {
+        let cat = EModeCategory {
+            id: 1,
+            ltv: 9_000,
+            collateral_bitmap: 0b110,
+            ltvzero_bitmap: 0b100,
+            ..Default::default()
+        };
+        let mut own_zero = reserve(1, 0);
+        own_zero.config.ltv = 0;
+        let mut flagged = reserve(2, 0);
+        flagged.config.ltv = 7_000;
+        // 3.5: the reserve's own zero LTV wins inside the category; the bitmap is ignored.
+        assert_eq!(cat.ltv_for(AaveVersion::V3_5, &own_zero, true), 0);
+        assert_eq!(cat.ltv_for(AaveVersion::V3_5, &flagged, true), 9_000);
+        // 3.6: the category decides: its LTV, or zero where the ltvzero bit is set.
+        assert_eq!(cat.ltv_for(AaveVersion::V3_6, &own_zero, true), 9_000);
+        assert_eq!(cat.ltv_for(AaveVersion::V3_6, &flagged, true), 0);
+        // Outside the category the reserve's own LTV, on every release.
+        assert_eq!(cat.ltv_for(AaveVersion::V3_6, &flagged, false), 7_000);
     }
 }

@@ -1,4 +1,4 @@
-//! Aave V3 family: Aave 3.0–3.5+, and forks such as Seamless (Aave 3.0.x).
+//! Aave V3 family: Aave 3.0–3.6, and forks such as Seamless (Aave 3.0.x).
 
 mod account;
 mod emode;
@@ -26,7 +26,7 @@ pub const HEALTH_FACTOR_LIQUIDATION_THRESHOLD: alloy_primitives::U256 = crate::m
 ///
 /// What changes between releases, as far as this crate computes:
 ///
-/// | | 3.0 | 3.1 | 3.2 | 3.3 | 3.4 | 3.5+ |
+/// | | 3.0 | 3.1 | 3.2 | 3.3 | 3.4 | 3.5, 3.6 |
 /// |---|---|---|---|---|---|---|
 /// | eMode | category id, LT/LTV replace, price source | same | collateral bitmap, no price source | bitmap | bitmap | bitmap |
 /// | stable debt counted | yes | yes | no | no | no | no |
@@ -35,6 +35,10 @@ pub const HEALTH_FACTOR_LIQUIDATION_THRESHOLD: alloy_primitives::U256 = crate::m
 /// | debt in base currency | floor | floor | floor | floor | floor | `mulDivCeil` |
 /// | health factor | `percentMul(total, floor(avgLT)).wadDiv(debt)` | same | same | same | same | `Σ(coll·LT).wadDiv(debt) / 1e4` |
 /// | close factor | 50 % if HF > 0.95 else 100 % | same | same | 100 % unless reserve coll and debt ≥ 2000e8 and HF > 0.95, plus dust rule | same | same, ceil rounding |
+///
+/// 3.6 keeps the 3.5 arithmetic and decouples eMode from the reserve's own configuration: in a
+/// category, a collateral's LTV is the category's (zero when the asset is in the category's
+/// `ltvzeroBitmap`), whatever the reserve's LTV outside eMode.
 ///
 /// # How the two rounding generations differ
 ///
@@ -65,22 +69,24 @@ pub enum AaveVersion {
     V3_3,
     /// Aave 3.4: compounded-interest formula rearranged (more accurate).
     V3_4,
-    /// Aave 3.5 and later health-factor arithmetic: floor/ceil rounding everywhere.
-    ///
-    /// Verified against v3.5. Later releases (3.6 `ltvzeroBitmap`, 3.7 isolated eModes and
-    /// liquidation rounding) are not modelled separately; see the crate README.
+    /// Aave 3.5: floor/ceil rounding everywhere.
     V3_5,
+    /// Aave 3.6 (aave-v3-origin 3.6): the 3.5 arithmetic; eMode LTV decoupled from the reserve's,
+    /// with a per-category `ltvzeroBitmap`. Verified on the devnet against the 3.6.0 bytecode
+    /// compiled from its npm sources. Later releases (3.7 isolated eModes and liquidation
+    /// rounding) are not modelled separately; see the crate README.
+    V3_6,
 }
 
 impl AaveVersion {
     /// Every release, oldest first.
-    pub const ALL: [Self; 6] =
-        [Self::V3_0, Self::V3_1, Self::V3_2, Self::V3_3, Self::V3_4, Self::V3_5];
+    pub const ALL: [Self; 7] =
+        [Self::V3_0, Self::V3_1, Self::V3_2, Self::V3_3, Self::V3_4, Self::V3_5, Self::V3_6];
 
     /// Whether this release uses the v3.5 rounding generation (floor collateral, ceil debt,
     /// HF from `Σ coll·LT` without averaging).
     pub const fn rounds_v3_5(self) -> bool {
-        matches!(self, Self::V3_5)
+        matches!(self, Self::V3_5 | Self::V3_6)
     }
 
     /// Whether eMode is per-asset category with an optional price source (3.0/3.1) rather than
@@ -96,12 +102,18 @@ impl AaveVersion {
 
     /// Whether liquidations follow the 3.3+ rules (position-size close factor, dust rule).
     pub const fn liquidation_v3_3(self) -> bool {
-        matches!(self, Self::V3_3 | Self::V3_4 | Self::V3_5)
+        matches!(self, Self::V3_3 | Self::V3_4 | Self::V3_5 | Self::V3_6)
+    }
+
+    /// Whether a collateral's LTV inside an eMode category ignores the reserve's own LTV and
+    /// follows the category's `ltvzeroBitmap` (3.6+).
+    pub const fn emode_ltv_decoupled(self) -> bool {
+        matches!(self, Self::V3_6)
     }
 
     /// Whether `calculateCompoundedInterest` uses the 3.4+ Horner form.
     pub const fn compounding_v3_4(self) -> bool {
-        matches!(self, Self::V3_4 | Self::V3_5)
+        matches!(self, Self::V3_4 | Self::V3_5 | Self::V3_6)
     }
 }
 
@@ -113,7 +125,8 @@ impl core::fmt::Display for AaveVersion {
             Self::V3_2 => "3.2",
             Self::V3_3 => "3.3",
             Self::V3_4 => "3.4",
-            Self::V3_5 => "3.5+",
+            Self::V3_5 => "3.5",
+            Self::V3_6 => "3.6",
         })
     }
 }

@@ -43,6 +43,7 @@ fn emode_price_source_and_bitmap() {
         liquidation_bonus: 10_100,
         price: e(1, 8),
         collateral_bitmap: 1 << DAI,
+        ltvzero_bitmap: 0,
     };
     for v in [AaveVersion::V3_0, AaveVersion::V3_1] {
         let p = AavePosition { emode: Some(category), ..at(v, &reserves) };
@@ -95,6 +96,7 @@ fn emode_bonus_follows_collateral_bitmap() {
         liquidation_bonus: 10_200,
         price: U256::ZERO,
         collateral_bitmap: 1 << WETH,
+        ltvzero_bitmap: 0,
     };
     for v in [AaveVersion::V3_2, AaveVersion::V3_5] {
         let p = AavePosition { emode: Some(category), ..at(v, &reserves) };

@@ -239,8 +239,8 @@ fn reference_account(
     now: u64,
     reserves: &[AaveUserReserve],
 ) -> Option<RefAccount> {
-    let v35 = matches!(version, AaveVersion::V3_5);
-    let horner = matches!(version, AaveVersion::V3_4 | AaveVersion::V3_5);
+    let v35 = matches!(version, AaveVersion::V3_5 | AaveVersion::V3_6);
+    let horner = matches!(version, AaveVersion::V3_4 | AaveVersion::V3_5 | AaveVersion::V3_6);
     let stable = matches!(version, AaveVersion::V3_0 | AaveVersion::V3_1);
     let (mut t, mut d, mut s) = (Big::zero(), Big::zero(), Big::zero());
     for r in reserves {

@@ -88,6 +88,7 @@ fn aave_utilities_raw_user_summary() {
             price: U256::ZERO,
             // v3.2+: both reserve ids (1 and 2) are eMode collateral.
             collateral_bitmap: 0b110,
+            ltvzero_bitmap: 0,
         };
         let emode = AavePosition { emode: Some(category), ..plain };
         let data = emode.account_data().unwrap();

@@ -77,9 +77,11 @@ pub(super) struct AaveArgs {
     /// Aave V3 family: the AaveProtocolDataProvider.
     #[arg(long, value_name = "ADDRESS")]
     pub(super) data_provider: Option<Address>,
-    /// Aave V3 family: the pool's release, which selects the arithmetic.
-    #[arg(long, value_enum, default_value = "3.0", value_name = "VERSION")]
-    pub(super) aave_version: VersionArg,
+    /// Aave V3 family: the pool's release, which selects the arithmetic. Detected from the
+    /// pool when omitted; when given, it overrides the detected release (with a warning when
+    /// they differ).
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub(super) aave_version: Option<VersionArg>,
 }
 
 impl AaveArgs {
@@ -89,7 +91,7 @@ impl AaveArgs {
         Ok(AaveV3Config {
             pool: self.pool.ok_or(missing("--pool"))?,
             data_provider: self.data_provider.ok_or(missing("--data-provider"))?,
-            version: self.aave_version.into(),
+            version: self.aave_version.map(Into::into),
             start_block: start_block.unwrap_or(0),
             ..AaveV3Config::default()
         })
@@ -98,7 +100,7 @@ impl AaveArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(super) enum ProtocolArg {
-    /// Aave V3 family (Aave 3.0-3.5, Seamless, Spark); needs --pool and --data-provider.
+    /// Aave V3 family (Aave 3.0-3.6, Seamless, Spark); needs --pool and --data-provider.
     AaveV3,
     /// Compound v2 family (Compound, Moonwell); needs --comptroller. Rebuild only.
     CompoundV2,
@@ -135,6 +137,8 @@ pub(super) enum VersionArg {
     V3_4,
     #[value(name = "3.5")]
     V3_5,
+    #[value(name = "3.6")]
+    V3_6,
 }
 
 impl From<VersionArg> for AaveVersion {
@@ -146,6 +150,7 @@ impl From<VersionArg> for AaveVersion {
             VersionArg::V3_3 => Self::V3_3,
             VersionArg::V3_4 => Self::V3_4,
             VersionArg::V3_5 => Self::V3_5,
+            VersionArg::V3_6 => Self::V3_6,
         }
     }
 }
