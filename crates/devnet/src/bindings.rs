@@ -2,7 +2,10 @@
 //!
 //! Each interface declares the subset of the contract's ABI the harness and its tests use; the
 //! signatures match the npm artifacts (`@uniswap/v2-core` 1.0.1, `@uniswap/v3-core` 1.0.1,
-//! `@uniswap/v3-periphery` 1.4.4, `@aave/core-v3` 1.19.3, Multicall3). Use them with
+//! `@uniswap/v3-periphery` 1.4.4, `@aave/core-v3` 1.19.3, Multicall3) and, for Aave v3.6, the
+//! contracts compiled from `@aave-dao/aave-v3-origin` 3.6.0. The Aave interfaces without a
+//! release suffix hold only functions whose ABI is the same in v3.0 and v3.6; the `…V3_6` ones
+//! hold what v3.6 added or changed. Use them with
 //! [`Devnet::call`](crate::Devnet::call), [`Devnet::send`](crate::Devnet::send) and
 //! [`receipt_events`](crate::receipt_events).
 //!
@@ -314,7 +317,9 @@ sol! {
         function isPoolAdmin(address admin) external view returns (bool);
     }
 
-    /// Aave V3.0.x `Pool`: the user operations, the account view and the events.
+    /// Aave V3 `Pool`: the user operations, the account view and the events, with the same ABI
+    /// in v3.0.x and v3.6 (v3.6's `getReserveData` returns this `ReserveData` layout as
+    /// `ReserveDataLegacy`, its stable-debt fields zero).
     #[derive(Debug, PartialEq, Eq)]
     interface IPool {
         struct ReserveConfigurationMap {
@@ -385,6 +390,8 @@ sol! {
         );
         event ReserveUsedAsCollateralEnabled(address indexed reserve, address indexed user);
         event ReserveUsedAsCollateralDisabled(address indexed reserve, address indexed user);
+        event UserEModeSet(address indexed user, uint8 categoryId);
+        event IsolationModeTotalDebtUpdated(address indexed asset, uint256 totalDebt);
         function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode)
             external;
         function withdraw(address asset, uint256 amount, address to) external returns (uint256);
@@ -419,11 +426,39 @@ sol! {
             );
         function getReserveData(address asset) external view returns (ReserveData);
         function getReservesList() external view returns (address[]);
+        function setUserEMode(uint8 categoryId) external;
         function getUserEMode(address user) external view returns (uint256);
         function ADDRESSES_PROVIDER() external view returns (address);
+        function POOL_REVISION() external view returns (uint256);
     }
 
-    /// Aave V3.0.x `PoolConfigurator`.
+    /// What Aave v3.6's `Pool` adds: the v3.2+ eMode getters (per-category collateral,
+    /// borrowable and LTV-zero bitmaps, bit `i` = the reserve with id `i`), the pool-wide rate
+    /// strategy, reserve deficits and their events.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IPoolV3_6 {
+        struct CollateralConfig {
+            uint16 ltv;
+            uint16 liquidationThreshold;
+            uint16 liquidationBonus;
+        }
+        event DeficitCreated(address indexed user, address indexed debtAsset, uint256 amountCreated);
+        function getEModeCategoryCollateralConfig(uint8 id)
+            external
+            view
+            returns (CollateralConfig);
+        function getEModeCategoryLabel(uint8 id) external view returns (string);
+        function getEModeCategoryCollateralBitmap(uint8 id) external view returns (uint128);
+        function getEModeCategoryBorrowableBitmap(uint8 id) external view returns (uint128);
+        function getEModeCategoryLtvzeroBitmap(uint8 id) external view returns (uint128);
+        function RESERVE_INTEREST_RATE_STRATEGY() external view returns (address);
+        function getReserveDeficit(address asset) external view returns (uint256);
+        function getVirtualUnderlyingBalance(address asset) external view returns (uint128);
+        function getReservesCount() external view returns (uint256);
+    }
+
+    /// Aave V3.0.x `PoolConfigurator`; every function but `initReserves` has the same ABI in
+    /// v3.6.
     #[derive(Debug, PartialEq, Eq)]
     interface IPoolConfigurator {
         struct InitReserveInput {
@@ -452,6 +487,60 @@ sol! {
         ) external;
         function setReserveBorrowing(address asset, bool enabled) external;
         function setReserveFactor(address asset, uint256 newReserveFactor) external;
+        function setLiquidationProtocolFee(address asset, uint256 newFee) external;
+        function setDebtCeiling(address asset, uint256 newDebtCeiling) external;
+        function setBorrowableInIsolation(address asset, bool borrowable) external;
+        function setSupplyCap(address asset, uint256 newSupplyCap) external;
+        function setBorrowCap(address asset, uint256 newBorrowCap) external;
+    }
+
+    /// What Aave v3.6's `PoolConfigurator` changed: `initReserves` without stable debt (the
+    /// rate strategy is the pool's; `interestRateData` is its per-reserve ABI-encoded
+    /// [`IDefaultInterestRateStrategyV2::InterestRateData`]) and the v3.2+ eMode setters.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IPoolConfiguratorV3_6 {
+        struct InitReserveInput {
+            address aTokenImpl;
+            address variableDebtTokenImpl;
+            address underlyingAsset;
+            string aTokenName;
+            string aTokenSymbol;
+            string variableDebtTokenName;
+            string variableDebtTokenSymbol;
+            bytes params;
+            bytes interestRateData;
+        }
+        function initReserves(InitReserveInput[] input) external;
+        function setEModeCategory(
+            uint8 categoryId,
+            uint16 ltv,
+            uint16 liquidationThreshold,
+            uint16 liquidationBonus,
+            string label
+        ) external;
+        function setAssetCollateralInEMode(address asset, uint8 categoryId, bool collateral)
+            external;
+        function setAssetBorrowableInEMode(address asset, uint8 categoryId, bool borrowable)
+            external;
+        function setAssetLtvzeroInEMode(address asset, uint8 categoryId, bool ltvzero) external;
+        function setReserveLtvzero(address asset, bool ltvzero) external;
+        function getPendingLtv(address asset) external view returns (uint256);
+    }
+
+    /// Aave v3.6's pool-wide `DefaultReserveInterestRateStrategyV2`: per-reserve parameters in
+    /// basis points.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IDefaultInterestRateStrategyV2 {
+        struct InterestRateData {
+            uint16 optimalUsageRatio;
+            uint32 baseVariableBorrowRate;
+            uint32 variableRateSlope1;
+            uint32 variableRateSlope2;
+        }
+        function getInterestRateDataBps(address reserve)
+            external
+            view
+            returns (InterestRateData);
     }
 
     /// Aave V3 `AaveOracle` (prices in the base currency, USD with 8 decimals here).
@@ -470,7 +559,8 @@ sol! {
         function latestAnswer() external view returns (int256);
     }
 
-    /// Aave V3.0.x `AaveProtocolDataProvider`.
+    /// Aave V3 `AaveProtocolDataProvider`, the same ABI in v3.0.x and v3.6 (v3.6 returns zero
+    /// for the stable-debt fields and `unbacked`).
     #[derive(Debug, PartialEq, Eq)]
     interface IAaveProtocolDataProvider {
         function getUserReserveData(address asset, address user)
@@ -527,6 +617,12 @@ sol! {
                 address stableDebtTokenAddress,
                 address variableDebtTokenAddress
             );
+        function getLiquidationProtocolFee(address asset) external view returns (uint256);
+        function getDebtCeiling(address asset) external view returns (uint256);
+        function getReserveCaps(address asset)
+            external
+            view
+            returns (uint256 borrowCap, uint256 supplyCap);
     }
 }
 

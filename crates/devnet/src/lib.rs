@@ -19,8 +19,8 @@ mod uniswap_v4;
 
 pub use self::{
     aave_v3::{
-        AaveAssetConfig, AavePosition, AaveReserve, AaveV3, AaveV3Addresses, AaveV3Config,
-        BASE_CURRENCY_UNIT,
+        AaveAssetConfig, AaveEModeCategory, AaveEModeConfig, AavePosition, AaveRelease,
+        AaveReserve, AaveV3, AaveV3Addresses, AaveV3Config, BASE_CURRENCY_UNIT,
     },
     artifact::Artifact,
     balancer_v2::{

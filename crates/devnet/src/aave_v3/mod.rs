@@ -1,15 +1,24 @@
-//! Aave V3.0.x from `@aave/core-v3` 1.19.3: a market handle with user operations, price moves
-//! and reads.
+//! Aave V3 markets, v3.0.x from `@aave/core-v3` 1.19.3 and v3.6 compiled from
+//! `@aave-dao/aave-v3-origin` 3.6.0: one market handle with user operations, price moves and
+//! reads for both.
 
 mod config;
 mod deploy;
+mod deploy_v3_6;
+mod emode;
+mod release;
+mod steps;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, U256};
 use alloy_rpc_types_eth::TransactionReceipt;
 
-pub use self::config::{AaveAssetConfig, AaveV3Config, BASE_CURRENCY_UNIT};
+pub use self::{
+    config::{AaveAssetConfig, AaveEModeConfig, AaveV3Config, BASE_CURRENCY_UNIT},
+    emode::AaveEModeCategory,
+    release::AaveRelease,
+};
 use crate::{
     Devnet, DevnetError, Result,
     bindings::{IAaveOracle, IAaveProtocolDataProvider as Dp, IERC20, IMintableERC20, IPool},
@@ -20,11 +29,13 @@ const VARIABLE_RATE: u8 = 2;
 /// ETH given to each user of [`AaveV3::open_positions`] for gas, in wei (100 ETH).
 const USER_GAS_ETH: u128 = 100_000_000_000_000_000_000;
 
-/// A deployed Aave V3 market, from [`Devnet::deploy_aave_v3`]. The deployer is its pool admin,
-/// treasury and the minter of its test tokens.
+/// A deployed Aave V3 market, from [`Devnet::deploy_aave_v3`] (v3.0.x) or
+/// [`Devnet::deploy_aave_v3_6`] (v3.6); [`AaveV3::release`] says which. The deployer is its pool
+/// admin, treasury and the minter of its test tokens.
 #[derive(Clone, Debug)]
 pub struct AaveV3 {
     devnet: Devnet,
+    release: AaveRelease,
     addresses: AaveV3Addresses,
     reserves: Vec<AaveReserve>,
 }
@@ -49,13 +60,15 @@ pub struct AaveV3Addresses {
     pub data_provider: Address,
     /// `AaveOracle`.
     pub oracle: Address,
-    /// The `DefaultReserveInterestRateStrategy` shared by all reserves.
+    /// The interest-rate strategy shared by all reserves: v3.0's
+    /// `DefaultReserveInterestRateStrategy`, or v3.6's pool-wide
+    /// `DefaultReserveInterestRateStrategyV2` (holding each reserve's parameters).
     pub interest_rate_strategy: Address,
     /// `AToken` implementation.
     pub a_token_implementation: Address,
     /// `VariableDebtToken` implementation.
     pub variable_debt_token_implementation: Address,
-    /// `StableDebtToken` implementation.
+    /// `StableDebtToken` implementation; zero on v3.6, which has no stable debt.
     pub stable_debt_token_implementation: Address,
     /// The linked logic libraries by contract name (`SupplyLogic`, …).
     pub libraries: BTreeMap<String, Address>,
@@ -70,9 +83,12 @@ pub struct AaveReserve {
     pub asset: Address,
     /// The underlying's decimals.
     pub decimals: u8,
+    /// The reserve's id in the pool (its index in the reserves list, and its bit in the user
+    /// configuration and the v3.6 eMode bitmaps).
+    pub id: u16,
     /// The reserve's aToken proxy.
     pub a_token: Address,
-    /// The reserve's stable-debt token proxy.
+    /// The reserve's stable-debt token proxy; zero on v3.6, which has no stable debt.
     pub stable_debt_token: Address,
     /// The reserve's variable-debt token proxy.
     pub variable_debt_token: Address,
@@ -92,10 +108,16 @@ pub struct AavePosition {
 impl AaveV3 {
     pub(crate) const fn new(
         devnet: Devnet,
+        release: AaveRelease,
         addresses: AaveV3Addresses,
         reserves: Vec<AaveReserve>,
     ) -> Self {
-        Self { devnet, addresses, reserves }
+        Self { devnet, release, addresses, reserves }
+    }
+
+    /// Which Aave release the market runs.
+    pub const fn release(&self) -> AaveRelease {
+        self.release
     }
 
     /// Every contract address of the market.
@@ -174,7 +196,8 @@ impl AaveV3 {
     /// `supply(asset, amount, user, 0)` from `user`, who must hold and have approved the amount.
     ///
     /// # Errors
-    /// As [`Devnet::send`] (with Aave's error code as the revert reason).
+    /// As [`Devnet::send`] (with the revert reason: v3.0's numeric error code, v3.6's custom
+    /// error).
     pub async fn supply(
         &self,
         user: Address,
@@ -234,7 +257,7 @@ impl AaveV3 {
     /// debt asset.
     ///
     /// # Errors
-    /// As [`Devnet::send`] (e.g. `45` = health factor not below threshold).
+    /// As [`Devnet::send`] (e.g. v3.0's `45` or v3.6's `HealthFactorNotBelowThreshold()`).
     pub async fn liquidation_call(
         &self,
         liquidator: Address,
@@ -274,7 +297,7 @@ impl AaveV3 {
         for &(asset, price) in prices {
             self.reserve_of(asset)?;
             assets.push(asset);
-            sources.push(self.devnet.deploy_mock_aggregator(price).await?);
+            sources.push(self.devnet.deploy_mock_aggregator(self.release, price).await?);
         }
         let d = &self.devnet;
         d.send(d.deployer(), self.oracle(), &IAaveOracle::setAssetSourcesCall { assets, sources })
@@ -372,6 +395,54 @@ impl AaveV3 {
     /// As [`Devnet::call`].
     pub async fn pool_reserve_data(&self, asset: Address) -> Result<IPool::ReserveData> {
         self.devnet.call(self.pool(), &IPool::getReserveDataCall { asset }).await
+    }
+
+    /// Enables or disables `user`'s supply of `asset` as collateral
+    /// (`setUserUseReserveAsCollateral`, sent by `user`). Aave enables a supply automatically
+    /// unless the asset is isolated (a debt ceiling), its LTV is zero (in v3.6, also inside the
+    /// user's eMode), or the user is in isolation mode; enabling an isolated asset needs no other
+    /// collateral enabled.
+    ///
+    /// # Errors
+    /// [`DevnetError::UnknownReserve`]; as [`Devnet::send`] (e.g. v3.6's
+    /// `UserInIsolationModeOrLtvZero()`, or a health-factor error when disabling).
+    pub async fn set_use_as_collateral(
+        &self,
+        user: Address,
+        asset: Address,
+        use_as_collateral: bool,
+    ) -> Result<TransactionReceipt> {
+        self.reserve_of(asset)?;
+        let call =
+            IPool::setUserUseReserveAsCollateralCall { asset, useAsCollateral: use_as_collateral };
+        self.devnet.send(user, self.pool(), &call).await
+    }
+
+    /// The pool implementation's `POOL_REVISION()`: 1 on v3.0.x, 10 on v3.6 (see
+    /// [`AaveRelease::pool_revision`]).
+    ///
+    /// # Errors
+    /// As [`Devnet::call`].
+    pub async fn pool_revision(&self) -> Result<U256> {
+        self.devnet.call(self.pool(), &IPool::POOL_REVISIONCall {}).await
+    }
+
+    /// The data provider's `getLiquidationProtocolFee(asset)` in basis points of the
+    /// liquidation bonus.
+    ///
+    /// # Errors
+    /// As [`Devnet::call`].
+    pub async fn liquidation_protocol_fee(&self, asset: Address) -> Result<U256> {
+        self.devnet.call(self.data_provider(), &Dp::getLiquidationProtocolFeeCall { asset }).await
+    }
+
+    /// The data provider's `getDebtCeiling(asset)`: the isolation-mode debt ceiling in base
+    /// currency with 2 decimals (0 = not isolated).
+    ///
+    /// # Errors
+    /// As [`Devnet::call`].
+    pub async fn debt_ceiling(&self, asset: Address) -> Result<U256> {
+        self.devnet.call(self.data_provider(), &Dp::getDebtCeilingCall { asset }).await
     }
 
     /// `AaveOracle.getAssetPrice(asset)` in base-currency units (1e8 = $1).

@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolCall;
 use mev_devnet::{
-    AavePosition, AaveV3Config, BASE_CURRENCY_UNIT,
+    AavePosition, AaveRelease, AaveV3Config, BASE_CURRENCY_UNIT,
     bindings::{IMulticall3, IPool},
     receipt_events,
 };
@@ -181,4 +181,41 @@ async fn two_hundred_users_in_one_batch() -> TestResult {
         .map(|r| receipt_events::<IPool::Supply>(r, aave.pool()).map(|e| e.len()))
         .sum::<Result<usize, _>>()?;
     ensure(supplies == 1 + 200 + 100, || format!("{supplies} Supply events"))
+}
+
+#[tokio::test]
+async fn v3_0_release_rejects_v3_2_emode_and_applies_isolation_and_fees() -> TestResult {
+    let devnet = devnet().await?;
+    // v3.0 has one eMode category per asset: the v3.2+ categories of the v3.6 market are refused.
+    let refused = devnet.deploy_aave_v3(&AaveV3Config::v3_6_market()).await;
+    ensure(matches!(refused, Err(mev_devnet::DevnetError::InvalidInput { .. })), || {
+        format!("{refused:?}")
+    })?;
+    // Without them, the reserve factors, protocol fees and isolation deploy on v3.0 too.
+    let config = AaveV3Config { emode_categories: vec![], ..AaveV3Config::v3_6_market() };
+    let aave = devnet.deploy_aave_v3(&config).await?;
+    ensure(aave.release() == AaveRelease::V3_0, || format!("{:?}", aave.release()))?;
+    ensure(aave.pool_revision().await? == U256::from(1), || "POOL_REVISION 1".into())?;
+    ensure(aave.emode_category(1).await.is_err(), || "v3.0 has no eMode bitmaps".into())?;
+    let (weth, usdc, wbtc) = (aave.asset("WETH")?, aave.asset("USDC")?, aave.asset("WBTC")?);
+    ensure(aave.liquidation_protocol_fee(weth).await? == U256::from(1_000), || "fee".into())?;
+    ensure(aave.debt_ceiling(wbtc).await? == U256::from(100_000_000u64), || "ceiling".into())?;
+    let reserve_factor = aave.reserve_configuration_data(usdc).await?.reserveFactor;
+    ensure(reserve_factor == U256::from(1_000), || format!("reserve factor {reserve_factor}"))?;
+
+    // setUserUseReserveAsCollateral and setUserEMode(0) on v3.0.
+    let user = devnet.accounts()[5];
+    for (asset, units) in [(weth, 1), (usdc, 1_000)] {
+        aave.mint(asset, user, aave.units(asset, units)?).await?;
+        aave.approve(user, asset).await?;
+        aave.supply(user, asset, aave.units(asset, units)?).await?;
+    }
+    ensure(aave.user_account_data(user).await?.totalCollateralBase == usd(3_000), || {
+        "WETH and USDC collateral".into()
+    })?;
+    aave.set_use_as_collateral(user, usdc, false).await?;
+    let account = aave.user_account_data(user).await?;
+    ensure(account.totalCollateralBase == usd(2_000), || format!("{account:?}"))?;
+    aave.set_user_emode(user, 0).await?;
+    ensure(aave.user_emode(user).await? == 0, || "no eMode".into())
 }

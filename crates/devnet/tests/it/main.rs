@@ -4,6 +4,7 @@
 //! with that instruction, none is skipped.
 
 mod aave_v3;
+mod aave_v3_6;
 mod chain;
 mod multicall3;
 mod uniswap_v2;
