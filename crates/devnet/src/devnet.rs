@@ -124,6 +124,22 @@ impl Devnet {
         self.provider().get_block_number().await.map_err(|e| DevnetError::rpc("eth_blockNumber", e))
     }
 
+    /// The latest block's timestamp, seconds.
+    ///
+    /// # Errors
+    /// [`DevnetError::Rpc`].
+    pub async fn block_timestamp(&self) -> Result<u64> {
+        let block = self
+            .provider()
+            .get_block_by_number(alloy_rpc_types_eth::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| DevnetError::rpc("eth_getBlockByNumber", e))?;
+        block.map(|b| b.header.timestamp).ok_or_else(|| DevnetError::InvalidInput {
+            what: "Devnet::block_timestamp",
+            reason: "the node has no latest block".into(),
+        })
+    }
+
     /// Mines `blocks` blocks (empty unless transactions are pending).
     ///
     /// # Errors
@@ -138,7 +154,8 @@ impl Devnet {
     /// Sets the timestamp (seconds) of the next mined block; later blocks follow the block time.
     ///
     /// # Errors
-    /// [`DevnetError::Rpc`], e.g. when `timestamp` is not after the latest block's.
+    /// [`DevnetError::Rpc`], e.g. when `timestamp` is before the latest block's (anvil accepts
+    /// the same timestamp: a block with no time passed, so no interest accrues).
     pub async fn set_next_timestamp(&self, timestamp: u64) -> Result<()> {
         self.provider()
             .anvil_set_next_block_timestamp(timestamp)

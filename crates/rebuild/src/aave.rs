@@ -476,6 +476,8 @@ impl LendingProtocol for AaveV3Protocol {
                     debt_to_cover: plan.debt_to_cover,
                     collateral_to_liquidator: plan.collateral_to_liquidator,
                     gross_profit_base: plan.gross_profit_base(),
+                    protocol_fee: plan.protocol_fee,
+                    debt_to_pass: plan.debt_to_pass(),
                 };
                 if best.is_none_or(|b| candidate.gross_profit_base > b.gross_profit_base) {
                     best = Some(candidate);

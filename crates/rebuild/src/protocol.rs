@@ -101,6 +101,13 @@ pub struct Liquidation {
     /// Value of the collateral received minus the debt repaid, in the market's base unit (Aave:
     /// base currency, 1e8 = 1 USD), before gas and swaps.
     pub gross_profit_base: U256,
+    /// Collateral sent to the protocol's treasury (Aave: `liquidationProtocolFeeAmount`), the
+    /// collateral asset's smallest unit.
+    pub protocol_fee: U256,
+    /// The debt amount to pass to the liquidation call so that it does exactly this, the debt
+    /// asset's smallest unit (see
+    /// [`AaveLiquidationPlan::debt_to_pass`](mev_health_calc::AaveLiquidationPlan::debt_to_pass)).
+    pub debt_to_pass: U256,
 }
 
 /// One user's position read from chain: the cache record, its health, and the exact inputs

@@ -24,6 +24,8 @@ fn expected(data: &mev_devnet::bindings::IPool::getUserAccountDataReturn) -> Val
         "total_collateral_base": data.totalCollateralBase.to_string(),
         "total_debt_base": data.totalDebtBase.to_string(),
         "liquidatable": data.healthFactor < U256::from(WAD),
+        // Detected from the devnet's Aave v3.0 pool, or forced to the same.
+        "release": "3.0",
     })
 }
 
@@ -51,14 +53,60 @@ async fn health_equals_get_user_account_data_across_a_price_drop() {
 
     // WETH drops 15 %: two borrowers become liquidatable.
     m.drop_weth().await;
-    let mut liquidatable = 0;
+    let mut liquidatable = vec![];
     for &user in &users {
         let data = m.aave.user_account_data(user).await.unwrap();
-        let got = health(&m, user, &[]).await;
+        let mut got = health(&m, user, &[]).await;
+        let liquidation = got.as_object_mut().unwrap().remove("liquidation");
         assert_eq!(got, expected(&data), "{user} after the drop");
-        liquidatable += usize::from(got["liquidatable"] == true);
+        assert_eq!(liquidation.is_some(), got["liquidatable"] == true, "{user}");
+        if let Some(l) = liquidation {
+            liquidatable.push((user, l));
+        }
     }
-    assert_eq!(liquidatable, 2);
+    assert_eq!(liquidatable.len(), 2);
+
+    // The printed liquidation is what liquidationCall does, to the wei (at the same timestamp,
+    // so no interest accrues in between; the state is restored afterwards).
+    for (user, l) in &liquidatable {
+        let field = |k: &str| l[k].as_str().unwrap_or_else(|| panic!("{k} in {l}")).to_owned();
+        let address = |k: &str| {
+            let text = field(k);
+            let a: Address = text.parse().unwrap();
+            assert_eq!(text, a.to_checksum(None), "{k} is checksummed");
+            a
+        };
+        let amount = |k: &str| field(k).parse::<U256>().unwrap();
+        let (collateral, debt) = (address("collateral_asset"), address("debt_asset"));
+        let snapshot = m.devnet.snapshot().await.unwrap();
+        let liquidator = Address::repeat_byte(0x4c);
+        m.devnet.set_balance(liquidator, U256::from(10u128.pow(20))).await.unwrap();
+        m.aave.mint(debt, liquidator, amount("debt_to_pass")).await.unwrap();
+        m.aave.approve(liquidator, debt).await.unwrap();
+        let now = m.devnet.block_timestamp().await.unwrap();
+        m.devnet.set_next_timestamp(now).await.unwrap();
+        let before = m.devnet.balance_of(collateral, liquidator).await.unwrap();
+        let receipt = m
+            .aave
+            .liquidation_call(liquidator, collateral, debt, *user, amount("debt_to_pass"), false)
+            .await
+            .unwrap();
+        let events = mev_devnet::receipt_events::<mev_devnet::bindings::IPool::LiquidationCall>(
+            &receipt,
+            m.aave.pool(),
+        )
+        .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].debtToCover, amount("debt_to_cover"), "{user}");
+        assert_eq!(
+            events[0].liquidatedCollateralAmount,
+            amount("collateral_to_liquidator"),
+            "{user}"
+        );
+        let after = m.devnet.balance_of(collateral, liquidator).await.unwrap();
+        assert_eq!(after - before, amount("collateral_to_liquidator"), "{user}");
+        m.devnet.revert(snapshot).await.unwrap();
+    }
 
     // --block reads the state before the drop.
     let block = before_block.to_string();

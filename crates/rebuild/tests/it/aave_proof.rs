@@ -1,13 +1,16 @@
 //! The on-chain proof for mev-health-calc: for ≥ 200 users with several collaterals each, at
 //! every price step, the health computed locally from per-reserve chain data equals
 //! `Pool.getUserAccountData` exactly, from current balances and from scaled balances plus
-//! reserve indexes (interest accrued over days between steps).
+//! reserve indexes (interest accrued over days to weeks between steps). On the Aave v3.0
+//! bytecode and on v3.6 (eMode users with collateral outside their category, switched-off
+//! collateral, isolated positions), each with the release detected from the pool, never
+//! configured.
 
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_rpc_types_eth::BlockId;
 use alloy_sol_types::{SolCall, sol};
 use mev_devnet::bindings::{IMulticall3, IPool};
-use mev_health_calc::{AaveBalances, AavePosition, ReserveIndexState};
+use mev_health_calc::{AaveBalances, AavePosition, AaveVersion, ReserveIndexState};
 use mev_rebuild::{HealthInputs, LendingProtocol};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
@@ -37,13 +40,27 @@ async fn multicall(m: &Market, calls: Vec<IMulticall3::Call3>, block: u64) -> Ve
         .collect()
 }
 
+const USERS: usize = 220;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_health_equals_get_user_account_data_for_every_user_at_every_step() {
-    const USERS: usize = 220;
-    let m = Market::start(USERS, 7).await;
+    prove(Market::start(USERS, 7).await, AaveVersion::V3_0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v3_6_local_health_equals_get_user_account_data_for_every_user_at_every_step() {
+    prove(Market::start_v3_6(USERS, 36).await, AaveVersion::V3_6).await;
+}
+
+/// Six steps (the first at the positions as opened), each after days to two weeks of interest
+/// and a move of every price; `release` is what detection must find.
+async fn prove(m: Market, release: AaveVersion) {
     let reader = m.reader();
     let protocol = m.protocol(&*reader).await;
     assert_eq!(protocol.reserves().len(), 4);
+    assert_eq!(protocol.version(), release, "detected {:?}", protocol.detected_release());
+    assert_eq!(protocol.version_mismatch(), None);
+    let (mut in_emode, mut single_collateral) = (0usize, 0usize);
     let reserves = m.aave.reserves().to_vec();
     let mut rng = StdRng::seed_from_u64(99);
     let (mut liquidatable, mut healthy, mut compared) = (0usize, 0usize, 0usize);
@@ -52,7 +69,7 @@ async fn local_health_equals_get_user_account_data_for_every_user_at_every_step(
         if step > 0 {
             // Days pass (interest accrues), then every price moves by −40 %…+25 %.
             let now = m.devnet.provider_timestamp().await;
-            m.devnet.set_next_timestamp(now + rng.random_range(3_600..10 * 86_400)).await.unwrap();
+            m.devnet.set_next_timestamp(now + rng.random_range(86_400..14 * 86_400)).await.unwrap();
             m.devnet.mine(1).await.unwrap();
             let mut moves = vec![];
             for r in &reserves {
@@ -154,7 +171,12 @@ async fn local_health_equals_get_user_account_data_for_every_user_at_every_step(
             assert_eq!(from_scaled.health_factor, chain.healthFactor, "scaled {ctx}");
 
             assert!(p.has_debt(), "{ctx}");
-            assert!(p.position.collateral.len() >= 2, "{ctx}");
+            assert!(!p.position.collateral.is_empty(), "{ctx}");
+            if release == AaveVersion::V3_0 {
+                assert!(p.position.collateral.len() >= 2, "{ctx}");
+            }
+            in_emode += usize::from(inputs.emode.is_some_and(|c| c.id != 0));
+            single_collateral += usize::from(p.position.collateral.len() == 1);
             if local.is_liquidatable() {
                 liquidatable += 1
             } else {
@@ -165,8 +187,14 @@ async fn local_health_equals_get_user_account_data_for_every_user_at_every_step(
     }
     assert_eq!(compared, USERS * 6);
     assert!(liquidatable > 0 && healthy > 0, "{liquidatable} liquidatable, {healthy} healthy");
+    if release == AaveVersion::V3_6 {
+        // A quarter of the users in eMode, a quarter isolated (one collateral), every step.
+        assert_eq!(in_emode, USERS / 4 * 6, "eMode positions");
+        assert!(single_collateral >= USERS / 4 * 6, "{single_collateral} single-collateral");
+    }
     println!(
-        "compared {compared} (user, step) pairs: {liquidatable} liquidatable, {healthy} healthy"
+        "{release}: compared {compared} (user, step) pairs: {liquidatable} liquidatable, \
+         {healthy} healthy, {in_emode} in eMode"
     );
 }
 

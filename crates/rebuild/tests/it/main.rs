@@ -3,5 +3,7 @@
 mod aave_proof;
 mod common;
 mod faults;
+mod liquidation;
 mod outage;
 mod rebuild;
+mod release;
