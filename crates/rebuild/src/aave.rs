@@ -108,7 +108,9 @@ impl AaveV3Protocol {
     ///
     /// The arithmetic follows the detected release unless [`AaveV3Config::version`] overrides
     /// it; an override that disagrees with the pool is logged as a warning
-    /// ([`AaveV3Protocol::version_mismatch`] tells the caller).
+    /// ([`AaveV3Protocol::version_mismatch`] tells the caller). A pool that does not answer the
+    /// detection calls is an error unless a release is configured, which is then used (with a
+    /// warning).
     pub async fn connect(
         reader: &dyn ChainReader,
         config: AaveV3Config,
@@ -122,21 +124,33 @@ impl AaveV3Protocol {
         ];
         calls.extend(probe_calls(pool));
         let out = aggregate3(reader, config.multicall, calls, block).await?;
-        let detected = release_from(pool, out.get(2..).unwrap_or_default())?;
-        let version = config.version.unwrap_or(detected.version);
-        if version != detected.version {
-            tracing::warn!(
-                %pool,
-                configured = %version,
-                detected = %detected.version,
-                revision = ?detected.revision,
-                "the configured Aave release disagrees with the pool's: health factors and \
-                 liquidations follow the configured {version}, the pool runs {}",
-                detected.version
-            );
-        } else {
-            tracing::info!(%pool, release = %version, revision = ?detected.revision, "Aave release");
-        }
+        let probed = release_from(pool, out.get(2..).unwrap_or_default());
+        let (version, detected) = match (probed, config.version) {
+            (Ok(d), configured) => {
+                let version = configured.unwrap_or(d.version);
+                if version == d.version {
+                    tracing::debug!(%pool, release = %version, revision = ?d.revision, "Aave release");
+                } else {
+                    tracing::warn!(
+                        %pool,
+                        configured = %version,
+                        detected = %d.version,
+                        revision = ?d.revision,
+                        "the configured Aave release disagrees with the pool's: health factors \
+                         and liquidations follow the configured {version}, the pool runs {}",
+                        d.version
+                    );
+                }
+                (version, Some(d))
+            }
+            // A pool that does not answer the probes (a fork without `POOL_REVISION`): the
+            // configured release is all there is.
+            (Err(e), Some(version)) => {
+                tracing::warn!(%pool, "cannot detect the Aave release ({e}); using the configured {version}");
+                (version, None)
+            }
+            (Err(e), None) => return Err(e),
+        };
         let reserves = decode::<IAavePool::getReservesListCall>(pool, &out[0])?;
         let oracle = match config.oracle {
             Some(oracle) => oracle,
@@ -148,7 +162,7 @@ impl AaveV3Protocol {
             }
         };
         let mut protocol = Self::build_checked(config, version, oracle, reserves)?;
-        protocol.detected = Some(detected);
+        protocol.detected = detected;
         Ok(protocol)
     }
 

@@ -77,6 +77,8 @@ impl Synthetic {
             pool: POOL,
             data_provider: DATA_PROVIDER,
             start_block: HEAD0,
+            // The synthetic chain answers the market's reads, not release detection.
+            version: Some(mev_health_calc::AaveVersion::V3_0),
             ..AaveV3Config::default()
         }
     }
